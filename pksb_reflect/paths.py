@@ -1,0 +1,21 @@
+"""Where the bundled data and models live: inside the installed package, or in a checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import ModelError
+
+_HERE = Path(__file__).resolve().parent
+
+
+def bundled(name: str) -> Path:
+    """The `pksb_data` or `models` folder.
+
+    A wheel installs them inside the package (pyproject maps them there); a source checkout or
+    an editable install keeps them at the repository root beside the package.
+    """
+    for candidate in (_HERE / name, _HERE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise ModelError(f"the bundled folder {name!r} is missing; reinstall pksb-reflect")

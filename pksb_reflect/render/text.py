@@ -1,0 +1,52 @@
+"""The terminal report: plain text, with colour only when the output is a terminal."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+
+from ..results import Assessment
+
+STATUS_STYLE = {"under": "green", "near": "yellow", "over": "bold red"}
+
+
+def render_text(assessment: Assessment, *, color: bool = False) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, force_terminal=color, no_color=not color, width=100, highlight=False
+    )
+    _word_count(console, assessment)
+    for warning in assessment.warnings:
+        console.print(f"[yellow]Note:[/] {warning}", markup=True)
+    return buffer.getvalue()
+
+
+def _word_count(console: Console, assessment: Assessment) -> None:
+    wc = assessment.word_count
+    console.rule(f"[bold]{assessment.source.name}[/] — {assessment.route_name}")
+    style = STATUS_STYLE[wc.status]
+    verdict = {
+        "under": "under the limit",
+        "near": "near the limit",
+        "over": f"over the limit: cut {wc.words_to_cut} words",
+    }[wc.status]
+    console.print(
+        f"Words: [bold]{wc.counted}[/] of {wc.limit} — [{style}]{verdict}[/]", markup=True
+    )
+    console.print(f"Rule: {wc.rule}.")
+    table = Table(show_header=True, box=None, pad_edge=False)
+    table.add_column("Part")
+    table.add_column("Words", justify="right")
+    table.add_row("Body text", str(wc.body - wc.evidence_labels))
+    table.add_row("Evidence labels", str(wc.evidence_labels))
+    table.add_row("Headings", str(wc.headings))
+    table.add_row("Reference list", str(wc.references))
+    table.add_row("Everything", str(wc.total))
+    console.print(table)
+    if wc.status_if_all_counted != wc.status:
+        console.print(
+            f"Counting every word ({wc.total}) the statement would be "
+            f"{wc.status_if_all_counted} the limit; check your route's current guidance."
+        )
