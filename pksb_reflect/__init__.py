@@ -26,7 +26,19 @@ _EXPORTS = {
     "ModelError": "pksb_reflect.errors",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "AssessOptions",
+    "Assessment",
+    "InputError",
+    "ModelError",
+    "PksbError",
+    "UsageError",
+    "__version__",
+    "assess",
+    "assess_many",
+    "classify_sentences",
+    "map_sentences",
+]
 
 if TYPE_CHECKING:
     from .assess import AssessOptions, assess, assess_many

@@ -8,7 +8,9 @@ an error entry while the rest are assessed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -22,11 +24,19 @@ from .framework import (
     load_routes,
 )
 from .ingest import DEFAULT_MAX_BYTES, SUFFIX_FORMATS, SourceText, parse_bytes, read_source
+from .language import language_warning
+from .limits import DEFAULT_MAX_SECONDS, TimeBudget
+from .mapping import map_document
+from .reflection import ReflectionReport, analyse_reflection
 from .results import Assessment, SourceInfo
-from .segment import SegmentedDocument, segment_many
+from .segment import SegmentedDocument, segment_bounded
 from .wordcount import count_statement
 
 Source = str | Path | SourceText
+
+if TYPE_CHECKING:
+    from .audit import AuditFile
+    from .cpd import CpdLog
 
 
 class AssessOptions(BaseModel):
@@ -37,6 +47,21 @@ class AssessOptions(BaseModel):
     count_headings: bool = False
     count_references: bool = False
     max_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
+    max_seconds: float | None = Field(
+        default=DEFAULT_MAX_SECONDS,
+        gt=0,
+        description="Longest time to spend reading and analysing one document; None: no bound.",
+    )
+    evidence: list[str | Path] = Field(
+        default_factory=list, description="Evidence files or folders to read the statement against."
+    )
+    pksb_audit: str | Path | None = Field(
+        default=None, description="PKSB self-assessment (CSV or YAML) to find the gaps in."
+    )
+    cpd_log: str | Path | None = Field(default=None, description="CPD log (CSV), revalidation.")
+    cpd_year_end: date | None = Field(
+        default=None, description="Last day of the registration year (default: latest entry)."
+    )
 
 
 def _check_options(route: str, framework: str) -> None:
@@ -48,7 +73,9 @@ def _check_options(route: str, framework: str) -> None:
         )
 
 
-def load_source(source: Source, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
+def load_source(
+    source: Source, max_bytes: int = DEFAULT_MAX_BYTES, budget: TimeBudget | None = None
+) -> SourceText:
     """A path, '-', a SourceText, or the statement itself as a string.
 
     A string is read as a path when it names an existing file or ends in a supported file
@@ -57,15 +84,28 @@ def load_source(source: Source, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceTex
     if isinstance(source, SourceText):
         return source
     if isinstance(source, Path):
-        return read_source(source, max_bytes=max_bytes)
+        return read_source(source, max_bytes=max_bytes, budget=budget)
     if source == "-":
-        return read_source(source, max_bytes=max_bytes)
-    looks_like_path = "\n" not in source and len(source) < 4096 and (
-        Path(source).suffix.lower() in SUFFIX_FORMATS or Path(source).is_file()
+        return read_source(source, max_bytes=max_bytes, budget=budget)
+    if _looks_like_path(source):
+        return read_source(source, max_bytes=max_bytes, budget=budget)
+    return parse_bytes(
+        source.encode("utf-8", errors="surrogateescape"),
+        name="<text>",
+        fmt="txt",
+        max_bytes=max_bytes,
+        budget=budget,
     )
-    if looks_like_path:
-        return read_source(source, max_bytes=max_bytes)
-    return parse_bytes(source.encode("utf-8"), name="<text>", fmt="txt", max_bytes=max_bytes)
+
+
+def _looks_like_path(text: str) -> bool:
+    if "\n" in text or len(text) > 1024:
+        return False
+    candidate = Path(text)
+    try:
+        return candidate.suffix.lower() in SUFFIX_FORMATS or candidate.is_file()
+    except (OSError, ValueError):  # a name too long for the file system is not a file
+        return False
 
 
 def assess(
@@ -76,8 +116,17 @@ def assess(
     count_headings: bool = False,
     count_references: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_seconds: float | None = DEFAULT_MAX_SECONDS,
+    evidence: Sequence[str | Path] = (),
+    pksb_audit: str | Path | None = None,
+    cpd_log: str | Path | None = None,
+    cpd_year_end: date | None = None,
 ) -> Assessment:
-    """Assess one statement (a path, '-', or the text itself) for a registration route."""
+    """Assess one statement (a path, '-', or the text itself) for a registration route.
+
+    `evidence` (files or folders), `pksb_audit` (CSV or YAML self-assessment) and `cpd_log`
+    (CSV, revalidation) add the portfolio's other parts to the report when given.
+    """
     _check_options(route, framework)
     options = AssessOptions(
         route=route,  # type: ignore[arg-type]
@@ -85,6 +134,11 @@ def assess(
         count_headings=count_headings,
         count_references=count_references,
         max_bytes=max_bytes,
+        max_seconds=max_seconds,
+        evidence=list(evidence),
+        pksb_audit=pksb_audit,
+        cpd_log=cpd_log,
+        cpd_year_end=cpd_year_end,
     )
     result = assess_many([source], options)[0]
     if isinstance(result, PksbError):
@@ -98,32 +152,93 @@ def assess_many(
     """Assess several statements in one batch; each entry is an Assessment or the error."""
     options = options or AssessOptions()
     _check_options(options.route, options.framework)
+    _read_side_inputs(options)  # a bad audit or CPD row fails fast, before any model loads
     loaded: list[SourceText | PksbError] = []
+    budgets: list[TimeBudget] = []
     for source in sources:
+        budget = TimeBudget(options.max_seconds)
         try:
-            loaded.append(load_source(source, options.max_bytes))
+            with budget.running():
+                loaded.append(load_source(source, options.max_bytes, budget))
+            budgets.append(budget)
         except PksbError as exc:
             loaded.append(exc)
     readable = [item for item in loaded if isinstance(item, SourceText)]
     from .nlp import load_pipeline
 
-    segmented = iter(segment_many(readable, load_pipeline()) if readable else [])
+    bounded = segment_bounded(readable, load_pipeline(), budgets) if readable else []
+    # A document whose time ran out during segmentation becomes its error entry.
+    timed_out = {id(src): r for src, r in zip(readable, bounded, strict=True) if not _ok(r)}
+    loaded = [timed_out.get(id(item), item) for item in loaded]
+    documents = [r for r in bounded if isinstance(r, SegmentedDocument)]
+    budgets = [b for b, r in zip(budgets, bounded, strict=True) if _ok(r)]
+    _encode_batch(documents)
+    segmented = iter(zip(documents, budgets, strict=True))
     results: list[Assessment | PksbError] = []
     for item in loaded:
         if isinstance(item, PksbError):
             results.append(item)
             continue
+        document, budget = next(segmented)
         try:
-            results.append(_assess_segmented(next(segmented), options))
+            with budget.running():
+                budget.check("analyse", document.source.name)
+                results.append(_assess_segmented(document, options))
         except PksbError as exc:
             results.append(exc)
+    _add_feedback(results)
+    _note_repeats(results)
     return results
+
+
+def _add_feedback(results: list[Assessment | PksbError]) -> None:
+    """Mentor feedback last, because it reads every other analysis (each may be absent)."""
+    from .feedback import feedback_for
+
+    for result in results:
+        if isinstance(result, Assessment):
+            result.feedback = feedback_for(result)
+
+
+def _ok(result: SegmentedDocument | PksbError) -> bool:
+    return isinstance(result, SegmentedDocument)
+
+
+def _note_repeats(results: list[Assessment | PksbError]) -> None:
+    """Say so where one document (same name, same bytes) was given more than once."""
+    seen: set[tuple[str, str]] = set()
+    for result in results:
+        if isinstance(result, PksbError):
+            continue
+        key = (result.source.name, result.source.sha256)
+        if key in seen:
+            result.warnings.append(
+                f"{result.source.name}: was given more than once; it is reported each time"
+            )
+        seen.add(key)
+
+
+def _encode_batch(documents: Sequence[SegmentedDocument]) -> None:
+    """Every sentence of every draft through the encoder in one batched call.
+
+    The vectors land in the encoder's cache, so each draft's later look-ups are cache hits and
+    sentences already on disk (an unchanged paragraph of a re-checked draft) are not re-encoded.
+    """
+    texts = [text for document in documents for text in document.sentence_texts]
+    if texts:
+        from .embeddings import get_encoder
+
+        get_encoder().encode(texts)
 
 
 def _assess_segmented(document: SegmentedDocument, options: AssessOptions) -> Assessment:
     source = document.source
     if not document.outline.sentences:
-        raise InputError("has headings but no statement text to assess", source.name)
+        raise InputError(
+            "has no statement text to assess: every line reads as a heading "
+            "(short, with no full stop)",
+            source.name,
+        )
     route = load_route(options.route)
     word_count = count_statement(
         document.outline,
@@ -132,7 +247,9 @@ def _assess_segmented(document: SegmentedDocument, options: AssessOptions) -> As
         count_headings=options.count_headings,
         count_references=options.count_references,
     )
-    return Assessment(
+    assessment = Assessment(
+        reflection=_reflection(document),
+        pksb=map_document(document, options.framework, list(route.expects_areas)),
         source=SourceInfo(
             name=source.name,
             format=source.format,
@@ -145,5 +262,92 @@ def _assess_segmented(document: SegmentedDocument, options: AssessOptions) -> As
         framework=options.framework,
         word_count=word_count,
         outline=document.outline,
-        warnings=list(source.warnings),
+        warnings=_warnings(document),
     )
+    _add_side_inputs(assessment, document, options)
+    return assessment
+
+
+def _read_side_inputs(options: AssessOptions) -> tuple[AuditFile | None, CpdLog | None]:
+    """The self-assessment and CPD log, parsed and validated (InputError names file and row)."""
+    audit = cpd_log = None
+    if options.pksb_audit is not None:
+        from .audit import read_audit
+
+        audit = read_audit(options.pksb_audit, options.framework)
+    if options.cpd_log is not None:
+        from .cpd import read_cpd_log
+
+        cpd_log = read_cpd_log(options.cpd_log, options.framework)
+    return audit, cpd_log
+
+
+def _add_side_inputs(
+    assessment: Assessment, document: SegmentedDocument, options: AssessOptions
+) -> None:
+    """Evidence, self-assessment and CPD log, each read against this statement when given.
+
+    They share the statement's PKSB mapping: `assessment.pksb` when it is there, otherwise one
+    computed here (sentence vectors are cached, so nothing is encoded twice).
+    """
+    if not (options.evidence or options.pksb_audit is not None or options.cpd_log is not None):
+        return
+    coverage = getattr(assessment, "pksb", None)
+    if coverage is None and (options.evidence or options.pksb_audit is not None):
+        from .mapping import map_document
+
+        route = load_route(options.route)
+        coverage = map_document(document, options.framework, list(route.expects_areas))
+    if options.evidence:
+        from .evidence import check_evidence
+
+        assessment.evidence = check_evidence(
+            document,
+            options.evidence,
+            framework=options.framework,
+            coverage=coverage,
+            max_bytes=options.max_bytes,
+        )
+    audit_file, cpd_log = _read_side_inputs(options)
+    if audit_file is not None:
+        from .audit import audit_pksb
+
+        assessment.audit = audit_pksb(
+            audit_file, document, coverage=coverage, evidence=assessment.evidence
+        )
+    if cpd_log is not None:
+        from .cpd import check_cpd
+
+        assessment.cpd = check_cpd(
+            cpd_log, document, route=options.route, year_end=options.cpd_year_end
+        )
+
+
+def _reflection(document: SegmentedDocument) -> ReflectionReport:
+    """Classify every sentence with its neighbours as context, then grade the depth."""
+    from .classifier import classify_sentences
+    from .embeddings import get_encoder
+
+    sentences = document.outline.sentences
+    texts = [s.text for s in sentences]
+    contexts = []
+    for i, sentence in enumerate(sentences):
+        before = texts[i - 1] if i > 0 and sentences[i - 1].paragraph == sentence.paragraph else ""
+        after = (
+            texts[i + 1]
+            if i + 1 < len(sentences) and sentences[i + 1].paragraph == sentence.paragraph
+            else ""
+        )
+        contexts.append(" ".join(t for t in (before, sentence.text, after) if t))
+    categories = classify_sentences(texts, contexts, embeddings=get_encoder().encode(texts))
+    return analyse_reflection(document, categories)
+
+
+def _warnings(document: SegmentedDocument) -> list[str]:
+    """The source's reading notes, segmentation's notes, and a note if it is not English."""
+    notes = [*document.source.warnings, *document.warnings]
+    body = " ".join(p.text for p in document.outline.paragraphs if p.kind == "body")
+    language = language_warning(body, document.source.name)
+    if language:
+        notes.append(language)
+    return notes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
@@ -23,7 +25,29 @@ class PksbError(Exception):
 
     def one_line(self) -> str:
         text = " ".join(self.message.split())
-        return f"{self.path}: {text}" if self.path else text
+        return f"{display_name(self.path)}: {text}" if self.path else text
+
+
+def display_name(name: str) -> str:
+    """A file name safe to show on one line: control characters and undecodable bytes escaped.
+
+    File names may hold newlines, terminal escape codes or (on POSIX) bytes that are not UTF-8;
+    none of them should reach a terminal or a report as they are.
+    """
+    if name.isprintable() and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
+        return name
+    out: list[str] = []
+    for ch in name:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04x}")
+        elif ch.isprintable() or ch == " " or unicodedata.category(ch) == "Zs":
+            out.append(ch)
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
 
 
 class UsageError(PksbError):
@@ -36,6 +60,10 @@ class InputError(PksbError):
     """A statement or evidence file cannot be read or holds nothing to assess."""
 
     exit_code = EXIT_INPUT
+
+
+class TimeLimitError(InputError):
+    """A document took longer than its time budget (`--max-seconds`) to read or analyse."""
 
 
 class ModelError(PksbError):

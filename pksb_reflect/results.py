@@ -9,8 +9,14 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from . import __version__
+from .audit import AuditReport
+from .cpd import CpdReport
+from .evidence import EvidenceReport
+from .feedback import Feedback
 from .framework import FrameworkVersion, RouteId
 from .ingest import SourceFormat
+from .mapping import PksbCoverage
+from .reflection import ReflectionReport
 from .segment import DocumentOutline
 from .wordcount import WordCount
 
@@ -39,3 +45,26 @@ class Assessment(BaseModel):
     word_count: WordCount
     outline: DocumentOutline
     warnings: list[str] = Field(default_factory=list)
+    reflection: ReflectionReport | None = Field(
+        default=None,
+        description="Per-sentence categories and markers; paragraph and document depth.",
+    )
+    pksb: PksbCoverage | None = Field(
+        default=None,
+        description="Per-sentence PKSB mappings; paragraph and document coverage of every area.",
+    )
+    evidence: EvidenceReport | None = Field(
+        default=None,
+        description="The statement read against its evidence files (with --evidence).",
+    )
+    audit: AuditReport | None = Field(
+        default=None,
+        description="The PKSB self-assessment's gaps and where they are addressed (--pksb-audit).",
+    )
+    cpd: CpdReport | None = Field(
+        default=None, description="CPD hours per registration year and reflection (--cpd-log)."
+    )
+    feedback: Feedback | None = Field(
+        default=None,
+        description="Mentor feedback: criteria judged, strengths, priorities, where to cut.",
+    )

@@ -2,18 +2,25 @@
 
 Paragraphs come from the source's own blocks; sentences come from spaCy, run once over all body
 paragraphs with `nlp.pipe`. Offsets are into SourceText.text, so quotes are the candidate's words.
+
+Work is bounded before spaCy sees it: a body paragraph longer than PARAGRAPH_MAX_CHARS is split
+(at whitespace) into several, and a run of more than RUN_ON_TOKENS tokens with no full stop is
+given sentence breaks, so one 5,000-word sentence costs what 25 ordinary ones do.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, cast
 
 from pydantic import BaseModel, Field
 
+from .errors import PksbError
 from .ingest import SourceText
+from .limits import TimeBudget
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -21,17 +28,23 @@ if TYPE_CHECKING:
 
 ParagraphKind = Literal["heading", "body", "references"]
 
-# A short line with no closing punctuation reads as a heading ("Criterion 2: Organisational context").
+# A short line with no closing punctuation reads as a heading, e.g. "Criterion 2: Context".
 HEADING_MAX_WORDS = 12
+# Far longer than any real paragraph, far below spaCy's nlp.max_length (1,000,000 characters).
+PARAGRAPH_MAX_CHARS = 20_000
+# The longest stretch of tokens without sentence-ending punctuation that is parsed as one sentence.
+RUN_ON_TOKENS = 200
+PIPE_BATCH = 32
+_SENTENCE_END = re.compile(r"[.!?\u2026;:]+[\"')\]\u2019\u201d]*$")
 _REFERENCE_HEADING = re.compile(
     r"^\W*(references?|bibliography|reference list|works cited|sources|further reading|"
     r"reading list|list of evidence|evidence list|appendi(?:x|ces))\W*$",
     re.IGNORECASE,
 )
-# Evidence labels as candidates write them: (E4), [E4], (Evidence 4, 5), Evidence 12b, see appendix 2.
+# Evidence labels as candidates write them: (E4), [E4], (Evidence 4, 5), see appendix 2.
 EVIDENCE_LABEL = re.compile(
     r"[(\[]\s*(?:see\s+)?(?:e|ev|evidence|appendix)\.?\s*\d+[a-z]?"
-    r"(?:\s*(?:[,;&]|and|-|–)\s*(?:e|ev|evidence)?\.?\s*\d+[a-z]?)*\s*[)\]]"
+    r"(?:\s*(?:[,;&]|and|-|\u2013)\s*(?:e|ev|evidence)?\.?\s*\d+[a-z]?)*\s*[)\]]"
     r"|\b(?:see\s+)?(?:evidence|appendix)\s+\d+[a-z]?(?:\s*(?:,|and|&)\s*\d+[a-z]?)*\b",
     re.IGNORECASE,
 )
@@ -80,6 +93,7 @@ class SegmentedDocument:
     source: SourceText
     outline: DocumentOutline
     docs: dict[int, Doc]
+    warnings: list[str] = field(default_factory=list)
 
     def body(self) -> Iterator[tuple[Paragraph, Doc]]:
         """Body paragraphs in order, each with its Doc (whose sentences are its Sentences)."""
@@ -110,28 +124,115 @@ def segment(source: SourceText, nlp: Language | None = None) -> SegmentedDocumen
 
 def segment_many(sources: Sequence[SourceText], nlp: Language) -> list[SegmentedDocument]:
     """Segment several sources with one `nlp.pipe` pass over all their body paragraphs."""
-    planned = [_plan_paragraphs(source) for source in sources]
-    texts: list[str] = []
-    owners: list[tuple[int, int]] = []
-    for doc_number, (source, paragraphs) in enumerate(zip(sources, planned, strict=True)):
-        analysis = source.analysis_text
-        for paragraph in paragraphs:
-            if paragraph.kind == "body":
-                texts.append(analysis[paragraph.start : paragraph.end])
-                owners.append((doc_number, paragraph.index))
+    return cast(list[SegmentedDocument], segment_bounded(sources, nlp))
+
+
+def segment_bounded(
+    sources: Sequence[SourceText],
+    nlp: Language,
+    budgets: Sequence[TimeBudget] | None = None,
+) -> list[SegmentedDocument | PksbError]:
+    """Like `segment_many`, but each source has a time budget: one that runs out becomes its
+    TimeLimitError, its remaining paragraphs are skipped, and the other sources go on."""
+    if budgets is None:
+        budgets = [TimeBudget(None) for _ in sources]
+    warnings: list[list[str]] = [[] for _ in sources]
+    planned = [_plan_paragraphs(s, w) for s, w in zip(sources, warnings, strict=True)]
+    failed: dict[int, PksbError] = {}
+    longest_run = [0] * len(sources)
+
+    def stream() -> Iterator[tuple[Doc, tuple[int, int]]]:
+        for doc_number, (source, paragraphs) in enumerate(zip(sources, planned, strict=True)):
+            analysis = source.analysis_text
+            for paragraph in paragraphs:
+                if doc_number in failed:
+                    break
+                if paragraph.kind != "body":
+                    continue
+                doc = nlp.make_doc(analysis[paragraph.start : paragraph.end])
+                run = _break_run_ons(doc)
+                longest_run[doc_number] = max(longest_run[doc_number], run)
+                yield doc, (doc_number, paragraph.index)
+
     docs_by_source: list[dict[int, Doc]] = [{} for _ in sources]
-    for (doc_number, paragraph_index), doc in zip(
-        owners, nlp.pipe(texts, batch_size=64), strict=True
+    last = time.monotonic()
+    for doc, (doc_number, paragraph_index) in nlp.pipe(
+        stream(), as_tuples=True, batch_size=PIPE_BATCH
     ):
+        now = time.monotonic()
+        budgets[doc_number].charge(now - last)
+        last = now
+        if doc_number in failed:
+            continue
         docs_by_source[doc_number][paragraph_index] = doc
-    return [
-        _attach_sentences(source, paragraphs, docs)
-        for source, paragraphs, docs in zip(sources, planned, docs_by_source, strict=True)
-    ]
+        try:
+            budgets[doc_number].check("analyse its sentences", sources[doc_number].name)
+        except PksbError as exc:
+            failed[doc_number] = exc
+    results: list[SegmentedDocument | PksbError] = []
+    for doc_number, (source, paragraphs, docs) in enumerate(
+        zip(sources, planned, docs_by_source, strict=True)
+    ):
+        if doc_number in failed:
+            results.append(failed[doc_number])
+            continue
+        if longest_run[doc_number] > RUN_ON_TOKENS:
+            warnings[doc_number].append(
+                f"{source.name}: has a sentence of more than {RUN_ON_TOKENS} words with no full "
+                f"stop; it was analysed in parts of at most {RUN_ON_TOKENS} words"
+            )
+        document = _attach_sentences(source, paragraphs, docs)
+        document.warnings.extend(warnings[doc_number])
+        results.append(document)
+    return results
 
 
-def _plan_paragraphs(source: SourceText) -> list[Paragraph]:
+def _break_run_ons(doc: Doc) -> int:
+    """Start a sentence after every RUN_ON_TOKENS tokens with no sentence-ending punctuation.
+
+    Returns the longest such run, in words. The parser keeps sentence starts set before it runs.
+    """
+    run = words = longest = 0
+    for token in doc:
+        if (token.is_space and "\n" in token.text) or _SENTENCE_END.search(token.text):
+            run = words = 0
+            continue
+        run += 1
+        if not token.is_punct:
+            words += 1
+            longest = max(longest, words)
+        if run > RUN_ON_TOKENS:
+            token.is_sent_start = True
+            run = 1
+    return longest
+
+
+def _split_long(text: str, start: int) -> Iterator[tuple[int, str]]:
+    """Cut text over PARAGRAPH_MAX_CHARS into pieces at whitespace, after a full stop if one is
+    near; yields (offset, piece) with pieces stripped, so word counts add up."""
+    pos = 0
+    while len(text) - pos > PARAGRAPH_MAX_CHARS:
+        window = text[pos : pos + PARAGRAPH_MAX_CHARS]
+        cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
+        if cut < PARAGRAPH_MAX_CHARS // 2:
+            cut = max(window.rfind(" "), window.rfind("\n"))
+        if cut <= 0:  # no whitespace at all: one enormous "word", cut where we must
+            cut = PARAGRAPH_MAX_CHARS - 1
+        piece = text[pos : pos + cut + 1]
+        lead = len(piece) - len(piece.lstrip())
+        if piece.strip():
+            yield start + pos + lead, piece.strip()
+        pos += cut + 1
+    piece = text[pos:]
+    lead = len(piece) - len(piece.lstrip())
+    if piece.strip():
+        yield start + pos + lead, piece.strip()
+
+
+def _plan_paragraphs(source: SourceText, warnings: list[str] | None = None) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
+    notes = warnings if warnings is not None else []
+    split = 0
     in_references = False
     for block in source.blocks:
         raw = source.text[block.start : block.end]
@@ -149,18 +250,28 @@ def _plan_paragraphs(source: SourceText) -> list[Paragraph]:
             kind: ParagraphKind = "heading"
         else:
             kind = "references" if in_references else "body"
-        labels = [m.group() for m in EVIDENCE_LABEL.finditer(text)] if kind == "body" else []
-        paragraphs.append(
-            Paragraph(
-                index=len(paragraphs),
-                kind=kind,
-                start=start,
-                end=start + len(text),
-                text=text,
-                words=count_words(text),
-                evidence_labels=labels,
-                evidence_label_words=sum(count_words(label) for label in labels),
+        pieces = [(start, text)]
+        if kind == "body" and len(text) > PARAGRAPH_MAX_CHARS:
+            pieces = list(_split_long(text, start))
+            split += 1
+        for piece_start, piece in pieces:
+            labels = [m.group() for m in EVIDENCE_LABEL.finditer(piece)] if kind == "body" else []
+            paragraphs.append(
+                Paragraph(
+                    index=len(paragraphs),
+                    kind=kind,
+                    start=piece_start,
+                    end=piece_start + len(piece),
+                    text=piece,
+                    words=count_words(piece),
+                    evidence_labels=labels,
+                    evidence_label_words=sum(count_words(label) for label in labels),
+                )
             )
+    if split:
+        notes.append(
+            f"{source.name}: has {split} paragraph{'s' if split != 1 else ''} longer than "
+            f"{PARAGRAPH_MAX_CHARS:,} characters; each was analysed in parts"
         )
     return paragraphs
 

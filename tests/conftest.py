@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,3 +22,15 @@ def sentences(words: int) -> str:
 @pytest.fixture
 def examples_dir() -> Path:
     return EXAMPLES
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _embedding_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never touch the user's real embedding cache: it lives in a session tmp dir."""
+    saved = os.environ.get("PKSB_REFLECT_CACHE_DIR")
+    os.environ["PKSB_REFLECT_CACHE_DIR"] = str(tmp_path_factory.mktemp("embedding-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("PKSB_REFLECT_CACHE_DIR", None)
+    else:
+        os.environ["PKSB_REFLECT_CACHE_DIR"] = saved

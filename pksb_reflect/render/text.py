@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..results import Assessment
@@ -18,14 +19,18 @@ def render_text(assessment: Assessment, *, color: bool = False) -> str:
         file=buffer, force_terminal=color, no_color=not color, width=100, highlight=False
     )
     _word_count(console, assessment)
+    from .text_sections import feedback_sections
+
+    feedback_sections(console, assessment)
     for warning in assessment.warnings:
-        console.print(f"[yellow]Note:[/] {warning}", markup=True)
+        console.print(f"[yellow]Note:[/] {escape(warning)}", markup=True)
     return buffer.getvalue()
 
 
 def _word_count(console: Console, assessment: Assessment) -> None:
     wc = assessment.word_count
-    console.rule(f"[bold]{assessment.source.name}[/] — {assessment.route_name}")
+    # User text (file names, quotes) is escaped: '[' in it must never be read as rich markup.
+    console.rule(f"[bold]{escape(assessment.source.name)}[/] — {assessment.route_name}")
     style = STATUS_STYLE[wc.status]
     verdict = {
         "under": "under the limit",

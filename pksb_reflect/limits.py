@@ -1,0 +1,63 @@
+"""Resource bounds on one document: how long it may take to read and analyse.
+
+A `TimeBudget` adds up the time spent on one document, stage by stage, so that a batch that
+interleaves several documents (one spaCy pass over all of them) still charges each its own
+share. Stages call `check` between units of work (a PDF page, a batch of paragraphs, an
+analysis stage); nothing is interrupted mid-call, so a bound is met to within one unit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .errors import TimeLimitError
+
+DEFAULT_MAX_SECONDS = 60.0
+
+
+class TimeBudget:
+    """The seconds one document may use; `None` means no bound."""
+
+    def __init__(self, seconds: float | None, name: str | None = None) -> None:
+        self.seconds = seconds
+        self.name = name
+        self.used = 0.0
+        self._since: float | None = None
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds charged so far, including a stage still running."""
+        running = time.monotonic() - self._since if self._since is not None else 0.0
+        return self.used + running
+
+    @property
+    def expired(self) -> bool:
+        return self.seconds is not None and self.elapsed > self.seconds
+
+    def charge(self, seconds: float) -> None:
+        """Add time measured elsewhere (a shared batch's share)."""
+        self.used += max(0.0, seconds)
+
+    @contextmanager
+    def running(self) -> Iterator[TimeBudget]:
+        """Charge the wall time of the `with` block to this document."""
+        if self._since is not None:  # nested: the outer block already charges
+            yield self
+            return
+        self._since = time.monotonic()
+        try:
+            yield self
+        finally:
+            self.used += time.monotonic() - self._since
+            self._since = None
+
+    def check(self, stage: str, name: str | None = None) -> None:
+        """Raise TimeLimitError if the budget is spent; `stage` says what was being done."""
+        if self.expired:
+            raise TimeLimitError(
+                f"took more than {self.seconds:g} s to {stage}; stopped there "
+                "(raise the limit with --max-seconds)",
+                name or self.name,
+            )

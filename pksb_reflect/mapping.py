@@ -1,0 +1,928 @@
+"""Placing sentences, paragraphs and evidence items on the PKSB, with the sentences that show it.
+
+How a sentence is scored (all vectorised: one matrix product against every framework text, then
+gathers and reductions; no Python loop over labels per sentence):
+
+* Every area and skill is represented by several texts from pksb_data: its descriptor, its name
+  in a first-person template, its keywords, and its example sentences. A skill's texts also count
+  for its area (the hierarchy rolls skills up into areas).
+* Area evidence combines (a) a multinomial logistic regression fitted on the framework's own texts
+  (never on evaluation data), (b) the mean of the top-k cosines to an area's texts (a kNN
+  prototype) and (c) the cosine to the area centroid, in logit space, then a softmax with a
+  temperature: a calibrated 0-1 confidence that the sentence is about that area.
+* Explicit references ("PKSB 8.6", "section 11", "records management") add to the logits; numbers
+  are read in both framework versions through `translate_id`.
+* A skill's score is its area's score times its share within the area (softmax over that area's
+  skills of top-k and centroid cosines). When no skill is clear the mapping falls back to area level
+  (`level == "area"`), as Nesta's skills mapper does with its hierarchy.
+* Negated and hedged claims ("I have not yet had the chance to catalogue", "I hope to...") are
+  found with the spaCy parse, flagged, down-weighted and not counted as evidence in coverage.
+  Embeddings cannot see negation, so this is rule-based.
+
+The weights marked "tuned on dev" were chosen on the dev split of benchmarks/data/mapping_eval by
+benchmarks/eval_mapping.py; the test split never influenced them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from .framework import FRAMEWORK_VERSIONS, Framework, load_framework, translate_id
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
+
+    from .segment import SegmentedDocument
+
+TextKind = Literal["descriptor", "name", "keywords", "example"]
+DEFAULT_EXPECTED = ("ethics", "wider_sector", "wider_org")
+
+
+@dataclass(frozen=True)
+class MappingParams:
+    """The knobs of the scorer; defaults tuned on the dev split (see module docstring)."""
+
+    top_k: int = 5  # cosines averaged for the kNN prototype
+    w_lr: float = 0.5  # weight of the logistic-regression log-probabilities
+    w_knn: float = 20.0  # weight of the top-k mean cosine
+    w_centroid: float = 0.0  # weight of the centroid cosine
+    lr_c: float = 16.0  # inverse regularisation of the logistic regression
+    temperature: float = 0.75  # softmax temperature over areas (calibration)
+    w_ref_number: float = 12.0  # logit bonus for "PKSB 8.6", "section 11"
+    w_ref_name: float = 0.0  # logit bonus for an area or skill name in the text
+    skill_temperature: float = 0.05  # softmax temperature over skills within an area
+    skill_clear: float = 0.45  # share within the area a skill needs to be reported as clear
+    negated_weight: float = 0.1  # evidence weight of a negated claim
+    hedged_weight: float = 0.4  # evidence weight of a hedged or intended (future) claim
+    evidence_floor: float = 0.25  # sentence score at which it counts as showing an area
+    touch_strength: float = 0.5  # document strength at which an area counts as touched
+    main_share: float = 0.225  # share of a document's evidence for a main area
+    main_cap: int = 3  # at most this many main areas
+    max_skills: int = 5  # skills listed per sentence
+
+
+DEFAULT_PARAMS = MappingParams()
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+class LabelScore(BaseModel):
+    """One area or skill with its calibrated confidence (0-1)."""
+
+    id: str
+    name: str
+    score: float
+
+
+class ExplicitReference(BaseModel):
+    """A place where the writer names the PKSB themselves: a number or an area/skill name."""
+
+    text: str
+    start: int
+    end: int
+    kind: Literal["number", "name"]
+    ids: list[str] = Field(description="Ids in the report's framework version it points to.")
+
+
+class Explanation(BaseModel):
+    """The framework text a sentence came closest to, so a reader can see why it was placed."""
+
+    label: str
+    kind: TextKind
+    text: str
+    similarity: float
+
+
+class SentenceMapping(BaseModel):
+    """Where one sentence sits on the PKSB, and how sure we are."""
+
+    text: str
+    areas: list[LabelScore]
+    skills: list[LabelScore]
+    level: Literal["skill", "area"] = Field(
+        description="'area' when no skill stands out: the placement falls back to the area."
+    )
+    explicit: bool = Field(description="True when the writer names a PKSB area or skill.")
+    references: list[ExplicitReference] = Field(default_factory=list)
+    negated: bool = Field(description="The claim is denied ('I have not yet catalogued').")
+    hedged: bool = Field(description="The claim is only hoped for or planned ('I hope to').")
+    cues: list[str] = Field(default_factory=list, description="The words that flagged it.")
+    evidence_weight: float = Field(
+        description="How much the sentence counts as evidence: 1, less when hedged or negated."
+    )
+    best_area_match: Explanation | None = None
+    best_skill_match: Explanation | None = None
+
+    @property
+    def top_area(self) -> str:
+        return self.areas[0].id
+
+    @property
+    def top_skill(self) -> str | None:
+        return self.skills[0].id if self.level == "skill" and self.skills else None
+
+
+class AreaCoverage(BaseModel):
+    """How strongly a stretch of text covers one area, and the sentences behind it."""
+
+    id: str
+    name: str
+    strength: float = Field(description="Noisy-or of sentence evidence: is it shown at all.")
+    share: float = Field(description="Fraction of the stretch's evidence that is about it.")
+    sentence_indexes: list[int] = Field(default_factory=list)
+    quotes: list[str] = Field(default_factory=list)
+    explicit: bool = False
+
+
+class ParagraphCoverage(BaseModel):
+    """The coverage of one body paragraph."""
+
+    paragraph: int
+    sentence_indexes: list[int]
+    areas: list[AreaCoverage]
+    dominant: list[str]
+
+
+class PksbCoverage(BaseModel):
+    """A document on the PKSB: sentences, paragraphs, the whole, and what it never touches."""
+
+    framework: str
+    sentences: list[SentenceMapping]
+    paragraphs: list[ParagraphCoverage]
+    areas: list[AreaCoverage] = Field(description="Every area, strongest first.")
+    dominant: list[str] = Field(description="The main areas of the document (at most 3).")
+    expected: list[str]
+    missing_expected: list[str] = Field(description="Expected elements no sentence shows.")
+    negated_sentences: list[int] = Field(default_factory=list)
+
+
+class TextMapping(BaseModel):
+    """An evidence item (a document or a list of paragraphs) on the PKSB."""
+
+    areas: list[LabelScore]
+    skills: list[LabelScore]
+    dominant: list[str]
+    sentences: int
+
+
+# --- framework prototypes -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Prototypes:
+    """The framework texts embedded once per process and version, and what they belong to."""
+
+    version: str
+    area_ids: list[str]
+    area_names: list[str]
+    skill_ids: list[str]
+    skill_names: list[str]
+    skill_area: np.ndarray  # (S,) area index of each skill
+    texts: list[str]
+    text_kind: list[TextKind]
+    text_label: list[str]
+    matrix: np.ndarray  # (T, D) unit rows
+    area_gather: np.ndarray  # (A, m) text indexes, padded with T
+    skill_gather: np.ndarray  # (S, m) text indexes, padded with T
+    area_centroids: np.ndarray  # (A, D)
+    skill_centroids: np.ndarray  # (S, D)
+    lr_weight: np.ndarray  # (D, A)
+    lr_bias: np.ndarray  # (A,)
+
+
+def _name_text(name: str) -> str:
+    return f"My work involved {name.lower()}."
+
+
+def _aliases(name: str) -> list[str]:
+    """A name and its multi-word parts: 'Records Management and Archiving' -> 'records management'.
+
+    Single generic words ('research', 'learning') are left out: they are topics, not references.
+    """
+    lowered = " ".join(name.lower().replace("&", " and ").split())
+    out = [lowered]
+    for part in re.split(r",| and |/|;", lowered):
+        part = part.strip()
+        if len(part.split()) >= 2:
+            out.append(part)
+    return list(dict.fromkeys(out))
+
+
+def _gather(groups: list[list[int]], pad: int) -> np.ndarray:
+    width = max(len(g) for g in groups)
+    out = np.full((len(groups), width), pad, dtype=np.int64)
+    for row, group in enumerate(groups):
+        out[row, : len(group)] = group
+    return out
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return (rows / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _fit_lr(
+    x: np.ndarray, y: np.ndarray, n_classes: int, c: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression on framework texts; only numpy arrays are kept."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit(x, y)
+    weight = np.zeros((x.shape[1], n_classes), dtype=np.float32)
+    bias = np.full(n_classes, -1e4, dtype=np.float32)
+    weight[:, model.classes_] = model.coef_.T
+    bias[model.classes_] = model.intercept_
+    return weight, bias
+
+
+CACHE_FORMAT = 1
+
+
+def _cache_file(texts: list[str], labels: np.ndarray, lr_c: float) -> Path | None:
+    """Where the framework's vectors and fitted weights are kept between processes."""
+    from .embeddings import Encoder
+
+    try:
+        from platformdirs import user_cache_dir
+    except ImportError:
+        return None
+    digest = hashlib.sha256()
+    for part in (Encoder.model_key, str(CACHE_FORMAT), repr(lr_c), *texts):
+        digest.update(part.encode("utf-8") + b"\0")
+    digest.update(labels.astype(np.int64).tobytes())
+    return Path(user_cache_dir("pksb-reflect")) / "mapping" / f"{digest.hexdigest()[:32]}.npz"
+
+
+def _embedded(
+    texts: list[str], labels: np.ndarray, n_classes: int, lr_c: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Framework vectors and the area model: from the disk cache, else encoded and fitted.
+
+    Encoding ~1,500 framework texts costs tens of seconds on a laptop CPU, so the result is
+    saved (plain arrays, no pickle) under the user cache, keyed by model, texts and settings.
+    """
+    from .embeddings import get_encoder
+
+    path = _cache_file(texts, labels, lr_c)
+    if path is not None and path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                matrix, weight, bias = saved["matrix"], saved["weight"], saved["bias"]
+            if matrix.shape[0] == len(texts) and weight.shape[1] == n_classes:
+                return matrix, weight, bias
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache file is rebuilt below
+    matrix = get_encoder().encode(texts)
+    weight, bias = _fit_lr(matrix, labels, n_classes, lr_c)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+            np.savez(tmp, matrix=matrix, weight=weight, bias=bias)
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only cache only costs the encoding next time
+    return matrix, weight, bias
+
+
+@lru_cache(maxsize=8)
+def _prototypes(version: str, lr_c: float = DEFAULT_PARAMS.lr_c) -> _Prototypes:
+    """Embed the framework once per process (and across processes through the disk cache)."""
+    framework: Framework = load_framework(version)
+    texts: list[str] = []
+    kinds: list[TextKind] = []
+    labels: list[str] = []
+    area_of_text: list[int] = []
+    skill_of_text: list[int] = []
+    area_ids = [a.id for a in framework.areas]
+    skill_ids: list[str] = []
+    skill_names: list[str] = []
+    skill_area: list[int] = []
+
+    def add(text: str, kind: TextKind, label: str, area: int, skill: int) -> None:
+        texts.append(text)
+        kinds.append(kind)
+        labels.append(label)
+        area_of_text.append(area)
+        skill_of_text.append(skill)
+
+    for a_index, area in enumerate(framework.areas):
+        own = [
+            (area.descriptor, "descriptor"),
+            (_name_text(area.name), "name"),
+            ("; ".join(area.keywords), "keywords"),
+        ] + [(e, "example") for e in area.examples]
+        for text, kind in own:
+            add(text, kind, area.id, a_index, -1)  # type: ignore[arg-type]
+        for skill in area.skills:
+            s_index = len(skill_ids)
+            skill_ids.append(skill.id)
+            skill_names.append(skill.name)
+            skill_area.append(a_index)
+            own = [
+                (skill.descriptor, "descriptor"),
+                (_name_text(skill.name), "name"),
+                ("; ".join(skill.keywords), "keywords"),
+            ] + [(e, "example") for e in skill.examples]
+            for text, kind in own:
+                add(text, kind, skill.id, a_index, s_index)  # type: ignore[arg-type]
+
+    area_arr = np.asarray(area_of_text)
+    skill_arr = np.asarray(skill_of_text)
+    matrix, lr_weight, lr_bias = _embedded(texts, area_arr, len(area_ids), lr_c)
+    n_texts = len(texts)
+    area_groups = [list(np.flatnonzero(area_arr == a)) for a in range(len(area_ids))]
+    skill_groups = [list(np.flatnonzero(skill_arr == s)) for s in range(len(skill_ids))]
+    area_centroids = _unit(np.stack([matrix[g].mean(axis=0) for g in area_groups]))
+    skill_centroids = _unit(np.stack([matrix[g].mean(axis=0) for g in skill_groups]))
+
+    return _Prototypes(
+        version=version,
+        area_ids=area_ids,
+        area_names=[a.name for a in framework.areas],
+        skill_ids=skill_ids,
+        skill_names=skill_names,
+        skill_area=np.asarray(skill_area),
+        texts=texts,
+        text_kind=kinds,
+        text_label=labels,
+        matrix=matrix,
+        area_gather=_gather(area_groups, n_texts),
+        skill_gather=_gather(skill_groups, n_texts),
+        area_centroids=area_centroids,
+        skill_centroids=skill_centroids,
+        lr_weight=lr_weight,
+        lr_bias=lr_bias,
+    )
+
+
+# --- explicit references --------------------------------------------------------------------
+
+_ID = r"\d{1,2}(?:\.\d{1,2})?"
+_ID_LIST = rf"{_ID}(?:\s*(?:,|&|and|/)\s*{_ID})*"
+_NUMBER_REF = re.compile(
+    rf"\bPKSB(?:\s+(?:areas?|sections?|skills?))?\s*(?:no\.?\s*)?({_ID_LIST})\b"
+    rf"|\b(?:areas?|sections?)\s+({_ID_LIST})\b",
+    re.IGNORECASE,
+)
+_OTHER_VERSION = {"2021": "2014", "2014": "2021"}
+
+
+def _resolve_number(item_id: str, version: str) -> list[str]:
+    """Ids a cited number means in `version`, reading it as either framework's number."""
+    found = translate_id(item_id, version, version)
+    if found:
+        if "." in item_id:
+            found = [item_id.split(".", 1)[0], item_id]
+        return found
+    other = _OTHER_VERSION[version]
+    return translate_id(item_id, other, version)
+
+
+@lru_cache(maxsize=4)
+def _name_index(version: str) -> tuple[re.Pattern[str] | None, dict[str, list[str]]]:
+    """One regex over every area and skill name (and their multi-word parts) of a version."""
+    framework = load_framework(version)
+    name_ids: dict[str, list[str]] = {}
+    for area in framework.areas:
+        for alias in _aliases(area.name):
+            name_ids.setdefault(alias, []).append(area.id)
+        for skill in area.skills:
+            for alias in _aliases(skill.name):
+                name_ids.setdefault(alias, []).append(skill.id)
+    # Longest names first, so 'records management and archiving' wins over 'records management'.
+    names = sorted(name_ids, key=len, reverse=True)
+    if not names:
+        return None, name_ids
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b", re.IGNORECASE)
+    return pattern, name_ids
+
+
+def find_references(text: str, version: str = "2021") -> list[ExplicitReference]:
+    """Numbers ('PKSB 8.6', 'section 11') and names ('information literacy') of the PKSB."""
+    name_pattern, name_ids = _name_index(version)
+    refs: list[ExplicitReference] = []
+    for match in _NUMBER_REF.finditer(text):
+        listed = match.group(1) or match.group(2)
+        ids: list[str] = []
+        for item in re.findall(_ID, listed):
+            ids.extend(_resolve_number(item, version))
+        if ids:
+            refs.append(
+                ExplicitReference(
+                    text=match.group(0),
+                    start=match.start(),
+                    end=match.end(),
+                    kind="number",
+                    ids=list(dict.fromkeys(ids)),
+                )
+            )
+    if name_pattern is not None:
+        for match in name_pattern.finditer(text):
+            ids = name_ids[" ".join(match.group(1).lower().split())]
+            refs.append(
+                ExplicitReference(
+                    text=match.group(0),
+                    start=match.start(),
+                    end=match.end(),
+                    kind="name",
+                    ids=list(ids),
+                )
+            )
+    return refs
+
+
+# --- negation and hedging -------------------------------------------------------------------
+
+# Cheap gate: only sentences with one of these words are parsed.
+_TRIGGER = re.compile(
+    r"\b(?:not|never|no|nor|neither|yet|hope|hoping|hopeful|plan|planning|intend|intending|"
+    r"aim|aiming|would like|wish|want|look forward|unable|lack|lacked|lacking|cannot)\b|n't\b",
+    re.IGNORECASE,
+)
+_NO_CHANCE = re.compile(
+    r"\b(?:no|little|limited|few)\s+(?:real\s+|direct\s+|formal\s+|practical\s+)?"
+    r"(?:opportunit(?:y|ies)|chance|experience|exposure|involvement|occasion)\b"
+    r"|\b(?:yet to|have never|has never|had never|not yet|lack(?:ed|ing)?\s+(?:of\s+)?"
+    r"(?:experience|opportunit))",
+    re.IGNORECASE,
+)
+_HEDGE = re.compile(
+    r"\b(?:I|we)\s+(?:would\s+(?:like|love)|hope|am\s+hoping|plan|am\s+planning|intend|"
+    r"aim|want|wish|look\s+forward)\b"
+    r"|\b(?:in the future|next year|going forward),?\s+I\s+(?:will|would|intend|hope|plan)\b"
+    r"|\bI\s+(?:will|shall)\s+(?:need to|try|aim|seek|look)\b",
+    re.IGNORECASE,
+)
+_WITHOUT = re.compile(r"\bwithout\b", re.IGNORECASE)  # 'could not have done it without'
+_NOT_REALLY_NEGATION = re.compile(r"\bnot\s+(?:only|just|merely|simply)\b", re.IGNORECASE)
+
+
+def _verb_is_negated(token: object) -> str | None:
+    for child in token.children:  # type: ignore[attr-defined]
+        if child.dep_ == "neg":
+            nxt = child.nbor(1) if child.i + 1 < len(child.doc) else None
+            if nxt is not None and nxt.lower_ in {"only", "just", "merely", "simply"}:
+                continue
+            return child.text
+    return None
+
+
+def _is_perfect(verb: object) -> bool:
+    """'have not catalogued', 'had never used': the writer reports (lack of) experience."""
+    return any(
+        child.dep_ == "aux" and child.lemma_ == "have"  # type: ignore[attr-defined]
+        for child in verb.children  # type: ignore[attr-defined]
+    )
+
+
+def negation_of(span: Doc | Span) -> tuple[bool, bool, list[str]]:
+    """(negated, hedged, cues) for a parsed sentence.
+
+    Negated means the writer says they lack the experience: every main verb (the root and verbs
+    joined to it) is negated in the perfect ('I have never catalogued') or with 'yet', or they say
+    they had no opportunity / are yet to. A negated present or past ('we do not withdraw titles',
+    'I never discuss searches') usually states a principle or a choice, which is evidence, so it
+    is only listed in `cues`. "Not only" is not negation.
+    """
+    text = span.text
+    cues: list[str] = []
+    hedged = False
+    for match in _HEDGE.finditer(text):
+        cues.append(match.group(0))
+        hedged = True
+    negated = False
+    chance = _NO_CHANCE.search(text)
+    if chance and not _NOT_REALLY_NEGATION.search(text):
+        cues.append(chance.group(0))
+        negated = True
+    sents = list(span.sents) if hasattr(span, "sents") else [span]
+    has_yet = bool(re.search(r"\byet\b", text, re.IGNORECASE))
+    for sent in sents:
+        root = sent.root
+        mains = [root] + [
+            t for t in root.children if t.dep_ == "conj" and t.pos_ in {"VERB", "AUX"}
+        ]
+        neg_cues = [_verb_is_negated(t) for t in mains]
+        if all(neg_cues):
+            cues.extend(c for c in neg_cues if c)
+            perfect = all(_is_perfect(t) for t in mains) and not _WITHOUT.search(text)
+            if has_yet or perfect:
+                negated = True
+    return negated, hedged and not negated, list(dict.fromkeys(cues))
+
+
+def _negations(texts: Sequence[str], spans: Sequence[Doc | Span | None] | None) -> list[tuple]:
+    """Negation for each sentence, parsing only those that contain a trigger word."""
+    out: list[tuple[bool, bool, list[str]]] = [(False, False, [])] * len(texts)
+    todo = [i for i, t in enumerate(texts) if _TRIGGER.search(t)]
+    if not todo:
+        return out
+    missing = [i for i in todo if spans is None or spans[i] is None]
+    parsed: dict[int, Doc | Span] = {}
+    if missing:
+        from .nlp import load_pipeline
+
+        nlp = load_pipeline()
+        for i, doc in zip(
+            missing, nlp.pipe([texts[i] for i in missing], batch_size=64), strict=True
+        ):
+            parsed[i] = doc
+    for i in todo:
+        span = parsed.get(i) if i in parsed else spans[i]  # type: ignore[index]
+        out[i] = negation_of(span)  # type: ignore[arg-type]
+    return out
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def _topk_mean(sims: np.ndarray, gather: np.ndarray, k: int) -> np.ndarray:
+    """Mean of the k largest cosines within each label's texts: (N, L)."""
+    grouped = sims[:, gather]  # (N, L, m); padding column holds -1
+    width = grouped.shape[2]
+    k = min(k, width)
+    if k == 1:
+        return grouped.max(axis=2)
+    top = np.partition(grouped, width - k, axis=2)[:, :, width - k :]
+    return top.mean(axis=2)
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """Raw arrays behind a batch of mappings; the evaluation reads these directly."""
+
+    area: np.ndarray  # (N, A) calibrated confidences, rows sum to 1
+    skill: np.ndarray  # (N, S) area confidence times share within the area
+    skill_share: np.ndarray  # (N, S) share within its area
+    best_text_area: np.ndarray  # (N,) index of best text of the top area
+    best_text_skill: np.ndarray  # (N,) index of best text of the top skill
+    best_sim_area: np.ndarray
+    best_sim_skill: np.ndarray
+    features: dict[str, np.ndarray]
+
+
+def _reference_bonus(
+    texts: Sequence[str], protos: _Prototypes, params: MappingParams
+) -> tuple[np.ndarray, np.ndarray, list[list[ExplicitReference]]]:
+    """Logit bonuses for explicit references (areas and skills); only texts that have one."""
+    n = len(texts)
+    area_bonus = np.zeros((n, len(protos.area_ids)), dtype=np.float32)
+    skill_bonus = np.zeros((n, len(protos.skill_ids)), dtype=np.float32)
+    refs_all: list[list[ExplicitReference]] = []
+    area_index = {a: i for i, a in enumerate(protos.area_ids)}
+    skill_index = {s: i for i, s in enumerate(protos.skill_ids)}
+    for row, text in enumerate(texts):
+        refs = find_references(text, protos.version)
+        refs_all.append(refs)
+        for ref in refs:
+            weight = params.w_ref_number if ref.kind == "number" else params.w_ref_name
+            for item in ref.ids:
+                if item in skill_index:
+                    s = skill_index[item]
+                    skill_bonus[row, s] = max(skill_bonus[row, s], weight)
+                    a = protos.skill_area[s]
+                    area_bonus[row, a] = max(area_bonus[row, a], weight)
+                elif item in area_index:
+                    a = area_index[item]
+                    area_bonus[row, a] = max(area_bonus[row, a], weight)
+    return area_bonus, skill_bonus, refs_all
+
+
+def _score(
+    vectors: np.ndarray,
+    protos: _Prototypes,
+    params: MappingParams,
+    area_bonus: np.ndarray | None = None,
+    skill_bonus: np.ndarray | None = None,
+) -> _Scores:
+    n = vectors.shape[0]
+    sims = vectors @ protos.matrix.T  # (N, T): the one matrix product
+    sims_padded = np.concatenate([sims, np.full((n, 1), -1.0, dtype=sims.dtype)], axis=1)
+    knn_area = _topk_mean(sims_padded, protos.area_gather, params.top_k)
+    cen_area = vectors @ protos.area_centroids.T
+    lr = _log_softmax(vectors @ protos.lr_weight + protos.lr_bias)
+    logits = params.w_lr * lr + params.w_knn * knn_area + params.w_centroid * cen_area
+    if area_bonus is not None:
+        logits = logits + area_bonus
+    area = np.exp(_log_softmax(logits / params.temperature))
+
+    knn_skill = _topk_mean(sims_padded, protos.skill_gather, params.top_k)
+    cen_skill = vectors @ protos.skill_centroids.T
+    skill_logits = (0.5 * knn_skill + 0.5 * cen_skill) / params.skill_temperature
+    if skill_bonus is not None:
+        skill_logits = skill_logits + skill_bonus
+    # Softmax within each area, vectorised with a one-hot (S, A) membership matrix.
+    member = np.zeros((len(protos.skill_ids), len(protos.area_ids)), dtype=np.float32)
+    member[np.arange(len(protos.skill_ids)), protos.skill_area] = 1.0
+    area_max = np.max(
+        np.where(member.T[None, :, :] > 0, skill_logits[:, None, :], -np.inf), axis=2
+    )  # (N, A)
+    expd = np.exp(skill_logits - area_max[:, protos.skill_area])
+    share = expd / (expd @ member)[:, protos.skill_area]
+    skill = area[:, protos.skill_area] * share
+
+    rows = np.arange(n)
+    top_area = area.argmax(axis=1)
+    area_texts = protos.area_gather[top_area]  # (N, m)
+    pick = sims_padded[rows[:, None], area_texts].argmax(axis=1)
+    best_area_text = area_texts[rows, pick]
+    top_skill = skill.argmax(axis=1)
+    skill_texts = protos.skill_gather[top_skill]
+    pick_s = sims_padded[rows[:, None], skill_texts].argmax(axis=1)
+    best_skill_text = skill_texts[rows, pick_s]
+    return _Scores(
+        area=area,
+        skill=skill,
+        skill_share=share,
+        best_text_area=best_area_text,
+        best_text_skill=best_skill_text,
+        best_sim_area=sims_padded[rows, best_area_text],
+        best_sim_skill=sims_padded[rows, best_skill_text],
+        features={"knn": knn_area, "centroid": cen_area, "lr": lr},
+    )
+
+
+def _score_texts(
+    texts: Sequence[str], framework: str, params: MappingParams
+) -> tuple[_Scores, _Prototypes, list[list[ExplicitReference]]]:
+    from .embeddings import get_encoder
+
+    protos = _prototypes(framework, params.lr_c)
+    vectors = get_encoder().encode(list(texts)) if texts else np.zeros((0, 384), np.float32)
+    area_bonus, skill_bonus, refs = _reference_bonus(texts, protos, params)
+    return _score(vectors, protos, params, area_bonus, skill_bonus), protos, refs
+
+
+def _labels(ids: list[str], names: list[str], row: np.ndarray, order: np.ndarray) -> list:
+    return [
+        LabelScore.model_construct(id=ids[j], name=names[j], score=float(row[j])) for j in order
+    ]
+
+
+def _build(
+    texts: Sequence[str],
+    scores: _Scores,
+    protos: _Prototypes,
+    refs: list[list[ExplicitReference]],
+    negs: list[tuple[bool, bool, list[str]]],
+    params: MappingParams,
+) -> list[SentenceMapping]:
+    area_order = np.argsort(-scores.area, axis=1, kind="stable")
+    skill_order = np.argsort(-scores.skill, axis=1, kind="stable")[:, : params.max_skills]
+    out: list[SentenceMapping] = []
+    for i, text in enumerate(texts):
+        negated, hedged, cues = negs[i]
+        weight = params.negated_weight if negated else params.hedged_weight if hedged else 1.0
+        a_top = area_order[i, 0]
+        s_top = skill_order[i, 0]
+        clear = (
+            protos.skill_area[s_top] == a_top and scores.skill_share[i, s_top] >= params.skill_clear
+        )
+        ta, ts = scores.best_text_area[i], scores.best_text_skill[i]
+        out.append(
+            SentenceMapping.model_construct(
+                text=text,
+                areas=_labels(protos.area_ids, protos.area_names, scores.area[i], area_order[i]),
+                skills=_labels(
+                    protos.skill_ids, protos.skill_names, scores.skill[i], skill_order[i]
+                ),
+                level="skill" if clear else "area",
+                explicit=bool(refs[i]),
+                references=refs[i],
+                negated=negated,
+                hedged=hedged,
+                cues=cues,
+                evidence_weight=weight,
+                best_area_match=Explanation.model_construct(
+                    label=protos.text_label[ta],
+                    kind=protos.text_kind[ta],
+                    text=protos.texts[ta],
+                    similarity=float(scores.best_sim_area[i]),
+                ),
+                best_skill_match=Explanation.model_construct(
+                    label=protos.text_label[ts],
+                    kind=protos.text_kind[ts],
+                    text=protos.texts[ts],
+                    similarity=float(scores.best_sim_skill[i]),
+                ),
+            )
+        )
+    return out
+
+
+def _check_version(framework: str) -> None:
+    if framework not in FRAMEWORK_VERSIONS:
+        raise KeyError(f"unknown framework version {framework!r}; use one of {FRAMEWORK_VERSIONS}")
+
+
+def map_sentences(
+    sentences: list[str], framework: str = "2021", params: MappingParams = DEFAULT_PARAMS
+) -> list[SentenceMapping]:
+    """Map each sentence onto every area and skill of the PKSB."""
+    _check_version(framework)
+    if not sentences:
+        return []
+    scores, protos, refs = _score_texts(sentences, framework, params)
+    negs = _negations(sentences, None)
+    return _build(sentences, scores, protos, refs, negs, params)
+
+
+# --- coverage -------------------------------------------------------------------------------
+
+
+def _coverage(
+    mappings: Sequence[SentenceMapping],
+    indexes: Sequence[int],
+    protos: _Prototypes,
+    params: MappingParams,
+) -> list[AreaCoverage]:
+    """Coverage of every area by the given sentences, strongest first (vectorised over areas)."""
+    n_areas = len(protos.area_ids)
+    if not indexes:
+        return [
+            AreaCoverage(id=a, name=n, strength=0.0, share=0.0)
+            for a, n in zip(protos.area_ids, protos.area_names, strict=True)
+        ]
+    position = {a: j for j, a in enumerate(protos.area_ids)}
+    evidence = np.zeros((len(indexes), n_areas), dtype=np.float64)
+    explicit = np.zeros((len(indexes), n_areas), dtype=bool)
+    for row, index in enumerate(indexes):
+        mapping = mappings[index]
+        for item in mapping.areas:
+            evidence[row, position[item.id]] = item.score * mapping.evidence_weight
+        for ref in mapping.references:
+            for item in ref.ids:
+                area = item.split(".", 1)[0]
+                if area in position:
+                    explicit[row, position[area]] = True
+    counted = np.where(evidence >= params.evidence_floor, evidence, 0.0)
+    strength = 1.0 - np.prod(1.0 - counted, axis=0)
+    total_weight = sum(mappings[i].evidence_weight for i in indexes)
+    share = evidence.sum(axis=0) / max(total_weight, 1e-9)
+    out: list[AreaCoverage] = []
+    for j in np.argsort(-share, kind="stable"):
+        rows = np.flatnonzero(counted[:, j] > 0)
+        rows = rows[np.argsort(-counted[rows, j], kind="stable")]
+        out.append(
+            AreaCoverage(
+                id=protos.area_ids[j],
+                name=protos.area_names[j],
+                strength=float(strength[j]),
+                share=float(share[j]),
+                sentence_indexes=[int(indexes[r]) for r in rows],
+                quotes=[_quote(mappings[indexes[r]].text) for r in rows[:3]],
+                explicit=bool(explicit[:, j].any()),
+            )
+        )
+    return out
+
+
+def _quote(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def main_areas(areas: Sequence[AreaCoverage], params: MappingParams = DEFAULT_PARAMS) -> list[str]:
+    """The dominant areas: those holding at least `main_share` of the evidence, at most 3."""
+    ranked = sorted(areas, key=lambda a: -a.share)
+    chosen = [a.id for a in ranked if a.share >= params.main_share][: params.main_cap]
+    return chosen or ([ranked[0].id] if ranked and ranked[0].share > 0 else [])
+
+
+def _expected_ids(route_expects: Sequence[str] | None, framework: str) -> list[str]:
+    wanted = list(route_expects) if route_expects is not None else list(DEFAULT_EXPECTED)
+    fw = load_framework(framework)
+    out: list[str] = []
+    for item in wanted:
+        if fw.has(item):
+            out.append(item)
+        else:  # route lists use 2021 ids
+            out.extend(translate_id(item, "2021", framework))
+    return list(dict.fromkeys(out))
+
+
+def _sentence_spans(segmented: SegmentedDocument) -> list[Span | None]:
+    """The parsed span of each outline sentence, from the Docs segmentation already made."""
+    spans: list[Span | None] = []
+    paragraphs = {p.index: p for p in segmented.outline.paragraphs}
+    for sentence in segmented.outline.sentences:
+        doc = segmented.docs.get(sentence.paragraph)
+        paragraph = paragraphs[sentence.paragraph]
+        span = None
+        if doc is not None:
+            start = sentence.start - paragraph.start
+            span = doc.char_span(start, start + len(sentence.text), alignment_mode="expand")
+        spans.append(span)
+    return spans
+
+
+def map_document(
+    segmented: SegmentedDocument,
+    framework: str = "2021",
+    route_expects: list[str] | None = None,
+    params: MappingParams = DEFAULT_PARAMS,
+) -> PksbCoverage:
+    """Sentence mappings, paragraph and document coverage, and the expected elements missed."""
+    _check_version(framework)
+    texts = segmented.sentence_texts
+    protos = _prototypes(framework, params.lr_c)
+    if texts:
+        scores, protos, refs = _score_texts(texts, framework, params)
+        negs = _negations(texts, _sentence_spans(segmented))
+        mappings = _build(texts, scores, protos, refs, negs, params)
+    else:
+        mappings = []
+    paragraphs: list[ParagraphCoverage] = []
+    for paragraph in segmented.outline.paragraphs:
+        if paragraph.kind != "body" or not paragraph.sentence_indexes:
+            continue
+        areas = _coverage(mappings, paragraph.sentence_indexes, protos, params)
+        paragraphs.append(
+            ParagraphCoverage(
+                paragraph=paragraph.index,
+                sentence_indexes=list(paragraph.sentence_indexes),
+                areas=areas,
+                dominant=main_areas(areas, params),
+            )
+        )
+    areas = _coverage(mappings, list(range(len(mappings))), protos, params)
+    expected = _expected_ids(route_expects, framework)
+    strength = {a.id: a.strength for a in areas}
+    return PksbCoverage(
+        framework=framework,
+        sentences=mappings,
+        paragraphs=paragraphs,
+        areas=areas,
+        dominant=main_areas(areas, params),
+        expected=expected,
+        missing_expected=[e for e in expected if strength.get(e, 0.0) < params.touch_strength],
+        negated_sentences=[i for i, m in enumerate(mappings) if m.negated],
+    )
+
+
+def map_texts(
+    texts: list[str], framework: str = "2021", params: MappingParams = DEFAULT_PARAMS
+) -> list[TextMapping]:
+    """Evidence items: each text's sentences mapped in one batch, then mean and max combined."""
+    from .classifier import split_sentences
+
+    _check_version(framework)
+    protos = _prototypes(framework, params.lr_c)
+    pieces = [split_sentences(t) or ([t] if t.strip() else []) for t in texts]
+    flat = [s for p in pieces for s in p]
+    mappings = map_sentences(flat, framework, params) if flat else []
+    out: list[TextMapping] = []
+    start = 0
+    for piece in pieces:
+        chunk = mappings[start : start + len(piece)]
+        start += len(piece)
+        if not chunk:
+            out.append(TextMapping(areas=[], skills=[], dominant=[], sentences=0))
+            continue
+        area = _aggregate([m.areas for m in chunk], [m.evidence_weight for m in chunk])
+        skill = _aggregate([m.skills for m in chunk], [m.evidence_weight for m in chunk])
+        coverage = _coverage(chunk, list(range(len(chunk))), protos, params)
+        out.append(
+            TextMapping(
+                areas=area,
+                skills=skill,
+                dominant=main_areas(coverage, params),
+                sentences=len(chunk),
+            )
+        )
+    return out
+
+
+def _aggregate(lists: Sequence[list[LabelScore]], weights: Sequence[float]) -> list[LabelScore]:
+    """Half the weighted mean, half the max: broad coverage and one strong sentence both count."""
+    total = max(sum(weights), 1e-9)
+    sums: dict[str, float] = {}
+    maxes: dict[str, float] = {}
+    names: dict[str, str] = {}
+    for items, weight in zip(lists, weights, strict=True):
+        for item in items:
+            names[item.id] = item.name
+            sums[item.id] = sums.get(item.id, 0.0) + item.score * weight
+            maxes[item.id] = max(maxes.get(item.id, 0.0), item.score * weight)
+    scored = [
+        LabelScore(id=k, name=names[k], score=0.5 * sums[k] / total + 0.5 * maxes[k]) for k in sums
+    ]
+    return sorted(scored, key=lambda s: -s.score)

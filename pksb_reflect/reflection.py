@@ -1,0 +1,448 @@
+"""Reflection depth: Hatton & Smith levels and the What?/So what?/Now what? balance.
+
+The grade is deterministic and explainable: every level is reached by named sentences and the
+markers in them (pksb_reflect.markers), so feedback can quote the candidate's own words.
+
+Sentence signals (from the classifier's category and the markers of the sentence):
+
+* reflective: category is not Experience or Other.
+* stage: Now what? if the category is Intention or the sentence has a future_intention marker;
+  else So what? for Feeling, Reflection, Difficulty, Belief, Perspective, Learning; else What?.
+* reasoning: a mental_verb, causal, feeling or change_growth marker, or a Feeling/Reflection/
+  Learning category with any marker (a reflective move in the writer's own words).
+* dialogic: weighing alternatives -- a hedge in a reflective sentence, a contrast together with
+  a mental verb or hedge, a counterfactual ("I would have", "could have"), a questioning mental
+  verb (wonder, question, doubt, reconsider, rethink; or any mental verb with whether/if), or a
+  question.
+* other view: a perspective marker (someone else's view, "according to", a citation, a named
+  model) or the Perspective category.
+* wider context: a wider_context marker (ethics, equity, values, policy, power, profession...).
+* learning: Learning category or a change_growth marker.
+
+Levels (paragraph thresholds in brackets where they differ from the document's):
+
+1. descriptive writing -- the default.
+2. descriptive reflection -- reflective share >= 0.25 and at least 2 (1) reasoning sentences.
+3. dialogic reflection -- level 2 and at least 2 (1) dialogic sentences.
+4. critical reflection -- level 2, wider context in at least 2 (1) sentences, at least one other
+   view, several viewpoints weighed (2 other-view sentences, or 1 plus a dialogic sentence), and
+   a statement of learning or change (a paragraph may instead carry intention or dialogue).
+
+The document is graded on the pooled evidence of all its sentences, not as the maximum of its
+paragraphs, and then capped: mostly descriptive writing (reflective share < 0.3) cannot be above
+level 2, and a statement with no Now what? cannot be critical (reconstruction is missing).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from .markers import Marker, sentence_markers
+
+if TYPE_CHECKING:
+    from .segment import SegmentedDocument
+
+LevelName = Literal[
+    "descriptive writing", "descriptive reflection", "dialogic reflection", "critical reflection"
+]
+LEVEL_NAMES: dict[int, LevelName] = {
+    1: "descriptive writing",
+    2: "descriptive reflection",
+    3: "dialogic reflection",
+    4: "critical reflection",
+}
+WHAT = frozenset({"Experience", "Other"})
+SO_WHAT = frozenset({"Feeling", "Reflection", "Difficulty", "Belief", "Perspective", "Learning"})
+NOW_WHAT = frozenset({"Intention"})
+# The elements of a full reflective account; the ones a paragraph or statement lacks are named.
+CORE_CATEGORIES = ("Experience", "Feeling", "Reflection", "Perspective", "Learning", "Intention")
+
+# Mental verbs that are themselves a weighing of one's own view ("I wonder whether...").
+QUESTIONING_VERBS = frozenset({"wonder", "question", "doubt", "reconsider", "rethink", "challenge"})
+_WHETHER = re.compile(r"\b(whether|if)\b", re.IGNORECASE)
+
+MIN_REFLECTIVE_SHARE = 0.25
+DESCRIPTIVE_CAP_SHARE = 0.3
+QUOTE_WORDS = 9
+
+
+class CategoryLike(Protocol):
+    """What the grader needs of a sentence category (classifier.SentenceCategory fits)."""
+
+    category: str
+    probabilities: Mapping[str, float]
+
+
+class SentenceReflection(BaseModel):
+    """One sentence: its category, how sure the classifier was, and its markers.
+
+    Offsets (the sentence's and its markers') are into SourceText.text, like segment.Sentence.
+    """
+
+    index: int
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    category: str
+    probability: float
+    markers: list[Marker] = Field(default_factory=list)
+
+
+class WhatBalance(BaseModel):
+    """Sentences per stage of Rolfe/Driscoll's model; shares add up to 1 (0 when empty)."""
+
+    what: int = 0
+    so_what: int = 0
+    now_what: int = 0
+    what_share: float = 0.0
+    so_what_share: float = 0.0
+    now_what_share: float = 0.0
+
+
+class ParagraphReflection(BaseModel):
+    """The depth of one body paragraph and the sentences that decided it."""
+
+    paragraph: int
+    sentence_indexes: list[int]
+    level: int
+    level_name: LevelName
+    reflective_share: float
+    balance: WhatBalance
+    missing_categories: list[str]
+    reasons: list[str]
+
+
+class DocumentReflection(BaseModel):
+    """The depth of the whole statement, graded on pooled evidence (not a maximum)."""
+
+    level: int
+    level_name: LevelName
+    reflective_share: float
+    balance: WhatBalance
+    missing_categories: list[str]
+    reasons: list[str]
+    paragraph_levels: list[int] = Field(default_factory=list)
+
+
+class ReflectionReport(BaseModel):
+    """Everything the Assessment carries about reflection."""
+
+    sentences: list[SentenceReflection]
+    paragraphs: list[ParagraphReflection]
+    document: DocumentReflection
+
+
+# --- sentence signals ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Signals:
+    """Which depth signals one sentence gives, each with the markers that gave it."""
+
+    sentence: SentenceReflection
+    stage: Literal["what", "so_what", "now_what"]
+    reflective: bool
+    reasoning: tuple[Marker, ...] = ()
+    dialogic: tuple[Marker, ...] = ()
+    other_view: tuple[Marker, ...] = ()
+    wider: tuple[Marker, ...] = ()
+    learning: tuple[Marker, ...] = ()
+    intention: tuple[Marker, ...] = ()
+    is_dialogic: bool = False
+    is_other_view: bool = False
+    is_learning: bool = False
+    is_reasoning: bool = False
+
+
+def stage_of(category: str, markers: Iterable[Marker]) -> Literal["what", "so_what", "now_what"]:
+    """What? / So what? / Now what? for one sentence."""
+    if category in NOW_WHAT or any(m.kind == "future_intention" for m in markers):
+        return "now_what"
+    if category in SO_WHAT:
+        return "so_what"
+    return "what"
+
+
+def _signals(s: SentenceReflection) -> _Signals:
+    ms = s.markers
+    reflective = s.category not in WHAT
+    of = {k: tuple(m for m in ms if m.kind == k) for k in {m.kind for m in ms}}
+    reasoning = (
+        of.get("mental_verb", ())
+        + of.get("causal", ())
+        + of.get("feeling", ())
+        + of.get("change_growth", ())
+    )
+    is_reasoning = bool(reasoning) or (
+        s.category in {"Feeling", "Reflection", "Learning"}
+        and any(m.kind != "first_person" for m in ms)
+    )
+    hedges = of.get("hedge", ())
+    contrasts = of.get("contrast", ())
+    dialogic: tuple[Marker, ...] = ()
+    counterfactual = tuple(h for h in hedges if h.cue in {"would have", "could"})
+    if counterfactual:
+        dialogic = counterfactual
+    elif hedges and reflective:
+        dialogic = hedges
+    elif contrasts and (of.get("mental_verb") or hedges):
+        dialogic = contrasts + of.get("mental_verb", ())
+    questioning = tuple(
+        m for m in of.get("mental_verb", ())
+        if m.cue in QUESTIONING_VERBS or _WHETHER.search(s.text)
+    )  # fmt: skip
+    if not dialogic and questioning:
+        dialogic = questioning
+    question = s.text.rstrip().endswith("?") and reflective
+    other = of.get("perspective", ())
+    learning = of.get("change_growth", ())
+    return _Signals(
+        sentence=s,
+        stage=stage_of(s.category, ms),
+        reflective=reflective,
+        reasoning=reasoning,
+        dialogic=dialogic,
+        other_view=other,
+        wider=of.get("wider_context", ()),
+        learning=learning,
+        intention=of.get("future_intention", ()),
+        is_dialogic=bool(dialogic) or question,
+        is_other_view=bool(other) or s.category == "Perspective",
+        is_learning=bool(learning) or s.category == "Learning",
+        is_reasoning=is_reasoning,
+    )
+
+
+# --- grading -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Grade:
+    level: int
+    reasons: list[str] = field(default_factory=list)
+
+
+def _quote(s: SentenceReflection) -> str:
+    words = s.text.split()
+    text = " ".join(words[:QUOTE_WORDS])
+    return f"s{s.index} '{text}{'…' if len(words) > QUOTE_WORDS else ''}'"
+
+
+def _cite(signals: Sequence[_Signals], attr: str, limit: int = 3) -> str:
+    """'s3 'quote' (causal: because; hedge: perhaps); s5 ...' for the first few sentences."""
+    parts = []
+    for sig in signals[:limit]:
+        ms: tuple[Marker, ...] = getattr(sig, attr)
+        cues = ", ".join(f"{m.kind}: {m.text}" for m in ms[:3])
+        detail = cues or f"category {sig.sentence.category}"
+        parts.append(f"{_quote(sig.sentence)} ({detail})")
+    more = f" and {len(signals) - limit} more" if len(signals) > limit else ""
+    return "; ".join(parts) + more
+
+
+def _balance(signals: Sequence[_Signals]) -> WhatBalance:
+    n = len(signals)
+    what = sum(s.stage == "what" for s in signals)
+    so_what = sum(s.stage == "so_what" for s in signals)
+    now_what = n - what - so_what
+    if n == 0:
+        return WhatBalance()
+    return WhatBalance(
+        what=what,
+        so_what=so_what,
+        now_what=now_what,
+        what_share=what / n,
+        so_what_share=so_what / n,
+        now_what_share=now_what / n,
+    )
+
+
+def _missing(signals: Sequence[_Signals]) -> list[str]:
+    present = {s.sentence.category for s in signals}
+    if any(s.stage == "now_what" for s in signals):
+        present.add("Intention")
+    if any(s.is_other_view for s in signals):
+        present.add("Perspective")
+    if any(s.is_learning for s in signals):
+        present.add("Learning")
+    return [c for c in CORE_CATEGORIES if c not in present]
+
+
+def _grade(signals: Sequence[_Signals], *, document: bool) -> _Grade:
+    """Apply the level rules of the module docstring to one paragraph or the whole document."""
+    need = 2 if document else 1
+    n = len(signals)
+    share = sum(s.reflective for s in signals) / n if n else 0.0
+    reasoning = [s for s in signals if s.is_reasoning]
+    dialogic = [s for s in signals if s.is_dialogic]
+    other = [s for s in signals if s.is_other_view]
+    wider = [s for s in signals if s.wider]
+    learning = [s for s in signals if s.is_learning]
+    intention = [s for s in signals if s.stage == "now_what"]
+    grade = _Grade(level=1)
+    if n == 0:
+        grade.reasons.append("No body sentences to grade.")
+        return grade
+
+    if share < MIN_REFLECTIVE_SHARE or len(reasoning) < need:
+        grade.reasons.append(
+            f"Descriptive: {share:.0%} of sentences are reflective (level 2 needs "
+            f"{MIN_REFLECTIVE_SHARE:.0%}) and {len(reasoning)} give reasons, feelings or "
+            f"learning in the writer's words (needs {need})"
+            + (f": {_cite(reasoning, 'reasoning')}." if reasoning else ".")
+        )
+        return grade
+    grade.level = 2
+    grade.reasons.append(
+        f"Reflects on the experience ({share:.0%} of sentences reflective): "
+        f"{_cite(reasoning, 'reasoning')}."
+    )
+
+    if len(dialogic) >= need:
+        grade.level = 3
+        grade.reasons.append(
+            f"Weighs alternatives or questions assumptions in {len(dialogic)} sentence(s): "
+            f"{_cite(dialogic, 'dialogic')}."
+        )
+    else:
+        grade.reasons.append(
+            f"Not yet dialogic: {len(dialogic)} sentence(s) weigh alternatives with hedges, "
+            f"contrasts or questions (needs {need})"
+            + (f": {_cite(dialogic, 'dialogic')}." if dialogic else ".")
+        )
+
+    several_views = len(other) >= 2 or (len(other) >= 1 and len(dialogic) >= 1)
+    # A statement must say what changed (its Now what? is checked by _cap_document); a
+    # paragraph only needs to carry the thought somewhere: learning, intention or dialogue.
+    follow_through = bool(learning) if document else bool(learning or intention or dialogic)
+    if len(wider) >= need and several_views and follow_through:
+        grade.level = 4
+        grade.reasons.append(
+            f"Critical: places the experience in a wider context in {len(wider)} sentence(s) "
+            f"({_cite(wider, 'wider')}) and engages other perspectives "
+            f"({_cite(other, 'other_view')})."
+        )
+        if document:
+            grade.reasons.append(
+                f"Says what changed ({_cite(learning, 'learning', 2)}) and what comes next "
+                f"({_cite(intention, 'intention', 2)})."
+            )
+    else:
+        missing = []
+        if len(wider) < need:
+            missing.append(
+                f"links to a wider ethical, social or professional context in {len(wider)} "
+                f"sentence(s) (needs {need})"
+            )
+        if not several_views:
+            missing.append(f"other people's perspectives or literature in {len(other)} sentence(s)")
+        if not follow_through:
+            missing.append(
+                "no learning or change is stated"
+                if document
+                else "no learning, intention or weighing of alternatives alongside"
+            )
+        if grade.level >= 2:
+            grade.reasons.append("Not critical: " + "; ".join(missing) + ".")
+    return grade
+
+
+def _cap_document(grade: _Grade, signals: Sequence[_Signals]) -> _Grade:
+    """Document-only caps: heavy description and a missing Now what? limit the level."""
+    n = len(signals)
+    share = sum(s.reflective for s in signals) / n if n else 0.0
+    if grade.level > 2 and share < DESCRIPTIVE_CAP_SHARE:
+        grade.level = 2
+        grade.reasons.append(
+            f"Capped at level 2: only {share:.0%} of the statement is reflective; most of it "
+            "describes events."
+        )
+    if grade.level == 4 and not any(s.stage == "now_what" for s in signals):
+        grade.level = 3
+        grade.reasons.append("Capped at level 3: no Now what? sentence says what will change.")
+    return grade
+
+
+def _sentence_reflections(
+    segmented: SegmentedDocument, categories: Sequence[CategoryLike]
+) -> list[SentenceReflection]:
+    sentences = segmented.outline.sentences
+    if len(categories) != len(sentences):
+        raise ValueError(
+            f"{len(categories)} categories for {len(sentences)} sentences: they must align"
+        )
+    paragraphs = {p.index: p for p in segmented.outline.paragraphs}
+    out: list[SentenceReflection] = []
+    for sentence, cat in zip(sentences, categories, strict=True):
+        paragraph = paragraphs[sentence.paragraph]
+        doc = segmented.docs.get(sentence.paragraph)
+        markers: list[Marker] = []
+        if doc is not None and doc.has_extension("marker_data"):
+            local = sentence_markers(
+                doc, sentence.start - paragraph.start, sentence.end - paragraph.start
+            )
+            markers = [
+                m.model_copy(update={"start": m.start + paragraph.start,
+                                     "end": m.end + paragraph.start})
+                for m in local
+            ]  # fmt: skip
+        out.append(
+            SentenceReflection(
+                index=sentence.index,
+                paragraph=sentence.paragraph,
+                start=sentence.start,
+                end=sentence.end,
+                text=sentence.text,
+                category=cat.category,
+                probability=float(cat.probabilities.get(cat.category, 0.0)),
+                markers=markers,
+            )
+        )
+    return out
+
+
+def grade_sentences(sentences: Sequence[SentenceReflection]) -> ReflectionReport:
+    """Grade already-built sentence reflections (the core of analyse_reflection; testable alone)."""
+    signals = [_signals(s) for s in sentences]
+    by_paragraph: dict[int, list[_Signals]] = {}
+    for sig in signals:
+        by_paragraph.setdefault(sig.sentence.paragraph, []).append(sig)
+    paragraphs: list[ParagraphReflection] = []
+    for index, sigs in sorted(by_paragraph.items()):
+        grade = _grade(sigs, document=False)
+        paragraphs.append(
+            ParagraphReflection(
+                paragraph=index,
+                sentence_indexes=[s.sentence.index for s in sigs],
+                level=grade.level,
+                level_name=LEVEL_NAMES[grade.level],
+                reflective_share=sum(s.reflective for s in sigs) / len(sigs),
+                balance=_balance(sigs),
+                missing_categories=_missing(sigs),
+                reasons=grade.reasons,
+            )
+        )
+    grade = _cap_document(_grade(signals, document=True), signals)
+    document = DocumentReflection(
+        level=grade.level,
+        level_name=LEVEL_NAMES[grade.level],
+        reflective_share=(sum(s.reflective for s in signals) / len(signals)) if signals else 0.0,
+        balance=_balance(signals),
+        missing_categories=_missing(signals),
+        reasons=grade.reasons,
+        paragraph_levels=[p.level for p in paragraphs],
+    )
+    return ReflectionReport(sentences=list(sentences), paragraphs=paragraphs, document=document)
+
+
+def analyse_reflection(
+    segmented: SegmentedDocument, categories: Sequence[CategoryLike]
+) -> ReflectionReport:
+    """Depth and balance of a statement; `categories` align with segmented.outline.sentences."""
+    return grade_sentences(_sentence_reflections(segmented, categories))

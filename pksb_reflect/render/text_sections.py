@@ -1,0 +1,95 @@
+"""The terminal report's feedback sections: criteria, strengths, priorities, cuts, analyses.
+
+Kept apart from text.py so the word-count part and these sections can change independently.
+User text is escaped with rich's `escape` so '[' in a draft is never read as markup.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..feedback import short
+from ..results import Assessment
+from .common import EXTRA_SECTIONS, JUDGEMENT_LABEL, feedback_of, flatten, part
+
+JUDGEMENT_STYLE = {"met": "green", "partly": "yellow", "not yet evident": "red"}
+
+
+def feedback_sections(console: Console, assessment: Assessment) -> None:
+    """Print every feedback section the Assessment has, in reading order."""
+    fb = feedback_of(assessment)
+    console.print()
+    console.print(escape(fb.summary))
+    console.rule("Criteria", style="dim")
+    table = Table(show_header=True, box=None, pad_edge=False, expand=True)
+    table.add_column("Criterion", ratio=2)
+    table.add_column("Judgement", ratio=1)
+    table.add_column("¶", ratio=1)
+    table.add_column("Why", ratio=5)
+    for c in fb.criteria:
+        style = JUDGEMENT_STYLE[c.judgement]
+        table.add_row(
+            f"{c.number}. {escape(c.name)}",
+            f"[{style}]{JUDGEMENT_LABEL[c.judgement]}[/]",
+            ", ".join(str(n) for n in c.paragraph_numbers) or "-",
+            escape(c.summary),
+        )
+    console.print(table)
+    for title, points, style in (
+        ("Strengths", fb.strengths, "green"),
+        ("Priorities", fb.priorities, "yellow"),
+    ):
+        console.rule(title, style="dim")
+        for number, point in enumerate(points, start=1):
+            console.print(f"[bold {style}]{number}. {escape(point.title)}[/]")
+            console.print(f"   {escape(point.detail)}")
+    if fb.word_limit is not None:
+        console.rule("Where to cut", style="dim")
+        console.print(escape(fb.word_limit.summary))
+        for cut in fb.word_limit.cuts:
+            console.print(
+                f" - ¶{cut.quote.paragraph_number}, {cut.words} words: "
+                f"\u201c{escape(short(cut.quote.text, 18))}\u201d"
+            )
+    _reflection(console, assessment)
+    _pksb(console, assessment)
+    for name, title in EXTRA_SECTIONS:
+        value = part(assessment, name)
+        if value is None:
+            continue
+        console.rule(title, style="dim")
+        for key, text in list(flatten(value))[:40]:
+            console.print(f" {escape(key)}: {escape(text)}")
+    console.print(f"[dim]{escape('; '.join(fb.basis))}[/]")
+
+
+def _reflection(console: Console, assessment: Assessment) -> None:
+    report = part(assessment, "reflection")
+    if report is None:
+        return
+    doc = report.document
+    b = doc.balance
+    console.rule("Reflection", style="dim")
+    console.print(
+        f"Depth: level {doc.level}, {escape(doc.level_name)}; "
+        f"{doc.reflective_share:.0%} of sentences reflect."
+    )
+    console.print(f"What? {b.what} · So what? {b.so_what} · Now what? {b.now_what}")
+    if doc.missing_categories:
+        console.print(f"Not yet present: {escape(', '.join(doc.missing_categories))}")
+
+
+def _pksb(console: Console, assessment: Assessment) -> None:
+    coverage = part(assessment, "pksb")
+    if coverage is None:
+        return
+    console.rule("PKSB coverage", style="dim")
+    for area in coverage.areas[:8]:
+        bar = "█" * round(area.strength * 20)
+        console.print(f" {escape(area.name[:40]):<40} {bar:<20} {area.strength:.0%}")
+    if coverage.missing_expected:
+        names = {a.id: a.name for a in coverage.areas}
+        missing = ", ".join(names.get(m, m) for m in coverage.missing_expected)
+        console.print(f"Expected but not yet shown: {escape(missing)}")

@@ -1,0 +1,168 @@
+"""The PKSB mapper: explicit references, negation, result shape, robust on-topic cases, documents.
+
+All sentences here are our own. The real encoder is used (it loads offline from an installed
+package); the framework vectors are cached on disk after the first run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from pksb_reflect import mapping
+from pksb_reflect.framework import FRAMEWORK_VERSIONS
+from pksb_reflect.segment import SegmentedDocument
+
+VERSIONS = list(FRAMEWORK_VERSIONS)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_pksb_number_points_to_area_and_skill(version: str) -> None:
+    refs = mapping.find_references("This is covered by PKSB 8.6 in my plan.", version)
+    assert refs and refs[0].kind == "number"
+    assert "8" in refs[0].ids and "8.6" in refs[0].ids
+    [result] = mapping.map_sentences(["This is covered by PKSB 8.6 in my plan."], version)
+    assert result.explicit
+    assert result.areas[0].id == "8"
+    assert result.skills[0].id == "8.6"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_section_number_and_bracketed_reference(version: str) -> None:
+    [section, bracket] = mapping.map_sentences(
+        ["I return to this in section 11 below.", "I wrote a short note on it (PKSB 6)."], version
+    )
+    assert section.areas[0].id == "11"
+    assert bracket.areas[0].id == "6"
+    assert section.references[0].ids == ["11"]
+
+
+def test_number_lists_and_names_are_found() -> None:
+    refs = mapping.find_references("PKSB 8.6 and 11.4 mattered, as did records management.")
+    ids = {i for r in refs for i in r.ids}
+    assert {"8", "8.6", "11", "11.4"} <= ids
+    assert any(r.kind == "name" for r in refs)
+    assert mapping.find_references("We saw an 8.6% rise in loans.") == []
+
+
+def test_number_from_the_other_version_is_understood() -> None:
+    # 13 (Data Management) exists only in 2021: a 2014 report reads it through the crosswalk.
+    refs = mapping.find_references("See PKSB 13 for the data work.", "2014")
+    assert refs and refs[0].ids
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_negated_claim_is_flagged_and_not_counted(version: str) -> None:
+    negated, plain = mapping.map_sentences(
+        [
+            "I have not yet had the chance to catalogue any new books.",
+            "I catalogued the new books using RDA and added subject headings.",
+        ],
+        version,
+    )
+    assert negated.negated and not plain.negated
+    assert negated.cues
+    assert negated.evidence_weight < 0.5 <= plain.evidence_weight
+    # Placement is the same topic, but the evidence it carries is down-weighted.
+    top = negated.areas[0]
+    assert top.score * negated.evidence_weight < mapping.DEFAULT_PARAMS.evidence_floor
+
+
+def test_hedged_and_principled_negation() -> None:
+    hedged, principle = mapping.map_sentences(
+        [
+            "I hope to run information literacy sessions next year.",
+            "We do not withdraw titles just because some readers object to them.",
+        ]
+    )
+    assert hedged.hedged and not hedged.negated
+    assert not principle.negated  # a stated principle is evidence, not a lack of it
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_results_sorted_and_scores_in_range(version: str) -> None:
+    results = mapping.map_sentences(
+        ["I ran a survey of users and redesigned the enquiry service.", "Short one."], version
+    )
+    for result in results:
+        for items in (result.areas, result.skills):
+            scores = [i.score for i in items]
+            assert scores == sorted(scores, reverse=True)
+            assert all(0.0 <= s <= 1.0 for s in scores)
+        assert abs(sum(a.score for a in result.areas) - 1.0) < 1e-4
+        assert result.best_area_match is not None
+        assert result.areas[0].name
+
+
+ON_TOPIC = [
+    ("I drafted a retention and disposal schedule for the council's paper records.", "6"),
+    ("I taught first-year students how to search databases and judge sources.", "8"),
+    ("I weeded the stock and bought new titles to fill gaps in the collection.", "7"),
+]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(("text", "area"), ON_TOPIC)
+def test_clear_sentences_land_in_their_area(version: str, text: str, area: str) -> None:
+    [result] = mapping.map_sentences([text], version)
+    assert area in [a.id for a in result.areas[:3]]
+
+
+def test_empty_input_and_unknown_version() -> None:
+    assert mapping.map_sentences([]) == []
+    with pytest.raises(KeyError):
+        mapping.map_sentences(["x"], "2030")
+
+
+def _segmented(text: str) -> SegmentedDocument:
+    from pksb_reflect.ingest import parse_bytes
+    from pksb_reflect.segment import segment
+
+    return segment(parse_bytes(text.encode("utf-8"), name="t.txt", fmt="txt"))
+
+
+def test_document_coverage() -> None:
+    text = (
+        "I designed a course for adult beginners on staying safe online and judging sources. "
+        "I taught it weekly and changed my teaching after observing an experienced tutor.\n\n"
+        "I have not yet had the chance to catalogue rare books. "
+        "I drafted a retention schedule for the team's shared drive with the records manager."
+    )
+    coverage = mapping.map_document(_segmented(text))
+    assert len(coverage.sentences) == 4
+    assert len(coverage.paragraphs) == 2
+    assert coverage.negated_sentences == [2]
+    assert coverage.sentences[2].negated
+    ids = [a.id for a in coverage.areas]
+    assert len(ids) == len(set(ids)) == len(mapping.load_framework("2021").areas)
+    assert "8" in coverage.dominant
+    eight = next(a for a in coverage.areas if a.id == "8")
+    assert 0.0 < eight.strength <= 1.0 and eight.sentence_indexes and eight.quotes
+    assert 2 not in {i for a in coverage.areas for i in a.sentence_indexes}
+    assert coverage.expected == ["ethics", "wider_sector", "wider_org"]
+    assert "wider_org" in coverage.missing_expected
+    routed = mapping.map_document(_segmented(text), "2014", route_expects=["ethics", "13"])
+    assert routed.expected[0] == "ethics" and len(routed.expected) > 1
+
+
+def test_map_texts_aggregates() -> None:
+    items = mapping.map_texts(
+        [
+            "I taught a session on evaluating sources. Students then practised searching.",
+            "I rewrote the retention schedule. I also set disposal dates for old files.",
+        ]
+    )
+    assert [i.sentences for i in items] == [2, 2]
+    assert "8" in [a.id for a in items[0].areas[:3]]
+    assert "6" in [a.id for a in items[1].areas[:3]]
+
+
+def test_import_is_cheap() -> None:
+    code = (
+        "import sys, pksb_reflect.mapping; "
+        "print(any(m in sys.modules for m in ('torch', 'sentence_transformers', 'sklearn')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

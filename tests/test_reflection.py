@@ -1,0 +1,237 @@
+"""Depth grading rules on hand-built inputs, and one run through segmentation."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import pytest
+
+from pksb_reflect.markers import Marker
+from pksb_reflect.reflection import (
+    LEVEL_NAMES,
+    ReflectionReport,
+    SentenceReflection,
+    analyse_reflection,
+    grade_sentences,
+    stage_of,
+)
+
+try:  # the classifier is written in parallel; a stand-in keeps these tests independent of it
+    from pksb_reflect.classifier import SentenceCategory as _RealCategory
+except ImportError:  # pragma: no cover
+    _RealCategory = None
+
+
+class _Category:
+    def __init__(self, category: str, probabilities: Mapping[str, float]) -> None:
+        self.category = category
+        self.probabilities = probabilities
+
+
+def category(name: str, p: float = 0.9) -> object:
+    if _RealCategory is not None:
+        return _RealCategory(category=name, probabilities={name: p})
+    return _Category(name, {name: p})
+
+
+def mk(kind: str, text: str, cue: str | None = None, negated: bool = False) -> Marker:
+    return Marker(kind=kind, text=text, start=0, end=len(text), negated=negated, cue=cue or text)
+
+
+def sent(i: int, paragraph: int, cat: str, text: str, *markers: Marker) -> SentenceReflection:
+    return SentenceReflection(
+        index=i, paragraph=paragraph, start=0, end=len(text), text=text, category=cat,
+        probability=0.9, markers=list(markers),
+    )  # fmt: skip
+
+
+def descriptive() -> list[SentenceReflection]:
+    return [
+        sent(0, 0, "Experience", "In May I ran the summer reading launch."),
+        sent(1, 0, "Experience", "Forty children came to the branch."),
+        sent(2, 1, "Experience", "I handed out the packs and the stickers."),
+        sent(3, 1, "Other", "The challenge ended in September."),
+        sent(4, 1, "Experience", "I sent the figures to the coordinator."),
+    ]
+
+
+def descriptive_reflection() -> list[SentenceReflection]:
+    return [
+        sent(0, 0, "Experience", "I started a digital help drop-in."),
+        sent(1, 0, "Feeling", "I felt nervous because I lacked confidence.",
+             mk("feeling", "nervous"), mk("causal", "because")),
+        sent(2, 1, "Learning", "I learned that preparation matters.",
+             mk("mental_verb", "learned", "learn")),
+        sent(3, 1, "Reflection", "I realised people value patience.",
+             mk("mental_verb", "realised", "realise")),
+    ]  # fmt: skip
+
+
+def dialogic() -> list[SentenceReflection]:
+    return [
+        sent(0, 0, "Experience", "I drafted the chat rota."),
+        sent(1, 0, "Reflection", "I now wonder whether the rota was the problem.",
+             mk("mental_verb", "wonder")),
+        sent(2, 1, "Reflection", "Perhaps the question is what chat is for.",
+             mk("hedge", "Perhaps", "perhaps")),
+        sent(3, 1, "Reflection", "On the other hand, a chat desk might cost liaison time.",
+             mk("contrast", "On the other hand", "on the other hand"), mk("hedge", "might")),
+        sent(4, 1, "Intention", "I plan to analyse the transcripts.",
+             mk("future_intention", "plan", "i plan to")),
+    ]  # fmt: skip
+
+
+def critical() -> list[SentenceReflection]:
+    return [
+        sent(0, 0, "Experience", "A man from a hostel was refused a library card."),
+        sent(1, 0, "Perspective", "Hostel staff told me residents often give up on services.",
+             mk("perspective", "told", "staff tell")),
+        sent(2, 1, "Belief", "The rule is a barrier for people who are already marginalised.",
+             mk("wider_context", "barrier"), mk("wider_context", "marginalised")),
+        sent(3, 1, "Reflection",
+             "As Williams (2018) argues, neutral procedures may reproduce exclusion.",
+             mk("perspective", "Williams (2018)", "citation"), mk("hedge", "may"),
+             mk("wider_context", "exclusion")),
+        sent(4, 2, "Learning", "This changed how I read every policy.",
+             mk("change_growth", "changed", "change"), mk("wider_context", "policy")),
+        sent(5, 2, "Intention", "Next year I plan to review our ID policy with users.",
+             mk("future_intention", "Next year I plan", "i plan to"),
+             mk("wider_context", "policy")),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("build", "level"),
+    [(descriptive, 1), (descriptive_reflection, 2), (dialogic, 3), (critical, 4)],
+)
+def test_each_level_is_reachable(build, level: int) -> None:
+    document = grade_sentences(build()).document
+    assert document.level == level
+    assert document.level_name == LEVEL_NAMES[level]
+
+
+def test_descriptive_grades_lower_than_critical() -> None:
+    assert (
+        grade_sentences(descriptive()).document.level < grade_sentences(critical()).document.level
+    )
+
+
+def test_reasons_name_sentences_and_markers() -> None:
+    report = grade_sentences(dialogic())
+    joined = " ".join(report.document.reasons)
+    assert "s2 'Perhaps the question is what chat is for.'" in joined
+    assert "hedge: Perhaps" in joined
+    assert any(r.startswith("Not critical") for r in report.document.reasons)
+    for paragraph in report.paragraphs:
+        assert paragraph.reasons
+
+
+def test_descriptive_reason_explains_the_shortfall() -> None:
+    (reason,) = grade_sentences(descriptive()).document.reasons
+    assert reason.startswith("Descriptive: 0% of sentences are reflective")
+
+
+@pytest.mark.parametrize("build", [descriptive, descriptive_reflection, dialogic, critical])
+def test_balance_shares_add_up(build) -> None:
+    report = grade_sentences(build())
+    for balance in [report.document.balance, *(p.balance for p in report.paragraphs)]:
+        total = balance.what + balance.so_what + balance.now_what
+        assert total > 0
+        shares = balance.what_share + balance.so_what_share + balance.now_what_share
+        assert math.isclose(shares, 1.0)
+    assert report.document.balance.what + report.document.balance.so_what + (
+        report.document.balance.now_what
+    ) == len(report.sentences)
+
+
+def test_stages() -> None:
+    assert stage_of("Experience", []) == "what"
+    assert stage_of("Other", []) == "what"
+    assert stage_of("Difficulty", []) == "so_what"
+    assert stage_of("Intention", []) == "now_what"
+    # A future-intention marker moves a sentence to Now what? whatever its category.
+    assert stage_of("Learning", [mk("future_intention", "next time")]) == "now_what"
+
+
+def test_reflective_share_and_missing_categories() -> None:
+    report = grade_sentences(descriptive_reflection())
+    assert report.document.reflective_share == pytest.approx(0.75)
+    assert "Intention" in report.document.missing_categories
+    assert "Perspective" in report.document.missing_categories
+    assert "Feeling" not in report.document.missing_categories
+
+
+def test_document_level_is_not_the_max_of_paragraphs() -> None:
+    # One dialogic paragraph inside a long descriptive account: the paragraph is level 3,
+    # the statement is capped because most of it only describes.
+    sentences = [sent(i, 0, "Experience", f"I shelved box {i}.") for i in range(8)] + [
+        sent(8, 1, "Reflection", "Perhaps the order was wrong.", mk("hedge", "Perhaps", "perhaps")),
+        sent(9, 1, "Reflection", "I wonder whether readers noticed.", mk("mental_verb", "wonder")),
+    ]
+    report = grade_sentences(sentences)
+    assert max(p.level for p in report.paragraphs) == 3
+    assert report.document.level == 1
+    assert report.document.paragraph_levels == [1, 3]
+
+
+def test_critical_needs_a_now_what() -> None:
+    sentences = [s for s in critical() if s.category != "Intention"]
+    document = grade_sentences(sentences).document
+    assert document.level == 3
+    assert any("Now what?" in r for r in document.reasons)
+
+
+def test_negated_mental_verb_still_counts_as_reasoning() -> None:
+    sentences = [
+        sent(0, 0, "Reflection", "I did not realise how much it mattered.",
+             mk("mental_verb", "realise", negated=True)),
+        sent(1, 0, "Feeling", "I was upset.", mk("feeling", "upset")),
+    ]  # fmt: skip
+    assert grade_sentences(sentences).document.level == 2
+
+
+def test_empty_input() -> None:
+    report = grade_sentences([])
+    assert report.document.level == 1
+    assert report.paragraphs == []
+    assert report.document.balance.what_share == 0.0
+
+
+def test_analyse_reflection_end_to_end() -> None:
+    from pksb_reflect.ingest import parse_bytes
+    from pksb_reflect.segment import segment
+
+    text = (
+        "Reading lists\n\n"
+        "I checked the reading lists for the history modules. I ordered the missing titles.\n\n"
+        "I realised that almost every author came from Britain, because our policy favoured "
+        "them. Perhaps the canon reflects whose knowledge was collected. Next time I will "
+        "discuss gaps with the academics.\n"
+    )
+    segmented = segment(parse_bytes(text.encode(), name="t.txt", fmt="txt"))
+    cats = ["Experience", "Experience", "Reflection", "Reflection", "Intention"]
+    assert len(segmented.outline.sentences) == len(cats)
+    report = analyse_reflection(segmented, [category(c) for c in cats])
+    assert isinstance(report, ReflectionReport)
+    assert [s.category for s in report.sentences] == cats
+    assert report.sentences[0].probability == pytest.approx(0.9)
+    # Marker offsets are into the source text, like the sentences'.
+    for s in report.sentences:
+        for m in s.markers:
+            assert segmented.source.text[m.start : m.end] == m.text
+            assert s.start <= m.start < s.end
+    kinds = {m.kind for m in report.sentences[2].markers}
+    assert {"mental_verb", "causal"} <= kinds
+    assert report.document.balance.now_what == 1
+    assert [p.paragraph for p in report.paragraphs] == [1, 2]
+    assert report.document.level >= 2
+
+
+def test_categories_must_align() -> None:
+    from pksb_reflect.ingest import parse_bytes
+    from pksb_reflect.segment import segment
+
+    segmented = segment(parse_bytes(b"I ran a session. It went well.\n", name="t.txt", fmt="txt"))
+    with pytest.raises(ValueError, match="must align"):
+        analyse_reflection(segmented, [category("Experience")])

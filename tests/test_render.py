@@ -1,0 +1,133 @@
+"""Renderers: every format from the one Assessment; user text never becomes markup."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pksb_reflect.assess import assess
+from pksb_reflect.cli import main
+from pksb_reflect.render import FORMATS, render
+from pksb_reflect.render.markdown import md_escape
+from pksb_reflect.results import Assessment
+from tests.conftest import EXAMPLES
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "{{7*7}}",
+    "[x](javascript:alert(1))",
+    "<img src=x onerror=alert(2)>",
+]
+HOSTILE_DRAFT = (
+    "# Criterion 1: Personal performance\n\n"
+    "I ran a session on <script>alert(1)</script> safety for staff. I learned that templates "
+    "such as {{7*7}} confuse readers. Next time I will test them first.\n\n"
+    "# Criterion 2: Organisational context\n\n"
+    "Our service evaluated feedback from users [x](javascript:alert(1)) and introduced a new "
+    "guide. Loans rose by a third (E1).\n\n"
+    "# Criterion 3: Wider professional context\n\n"
+    "At a CILIP network event I saw <img src=x onerror=alert(2)> in a slide. It made me think "
+    "about sector issues such as misinformation.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def strong() -> Assessment:
+    return assess(EXAMPLES / "chartership_strong.md", "chartership")
+
+
+@pytest.fixture(scope="module")
+def hostile() -> Assessment:
+    return assess(HOSTILE_DRAFT, "chartership")
+
+
+def test_formats_listed() -> None:
+    assert {"text", "json", "markdown", "html"} <= set(FORMATS)
+
+
+def test_markdown_has_key_sections(strong: Assessment) -> None:
+    out = render(strong, "markdown")
+    for heading in ("## Criteria", "## Strengths", "## Priorities", "## Word count",
+                    "## Your statement"):  # fmt: skip
+        assert heading in out
+    assert out.count("| **Met**") + out.count("**Partly met**") + out.count("**Not yet") >= 3
+
+
+def test_html_has_key_sections(strong: Assessment) -> None:
+    out = render(strong, "html")
+    assert out.startswith("<!DOCTYPE html>")
+    for section in ('id="criteria"', 'id="strengths"', 'id="priorities"', 'id="statement"',
+                    'id="balance"', 'id="pksb"', 'id="evidence-links"'):  # fmt: skip
+        assert section in out
+    assert "<svg" in out and "</svg>" in out
+    assert out.count('class="s"') == len(strong.outline.sentences)
+    assert 'title="' in out  # the reasons for each sentence's shading, on hover
+    assert "<script" not in out.lower()
+
+
+def test_html_is_self_contained(strong: Assessment, hostile: Assessment) -> None:
+    for assessment in (strong, hostile):
+        out = render(assessment, "html")
+        assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", out, re.IGNORECASE)
+        assert "@import" not in out and "url(" not in out
+        assert "http://" not in out and "https://" not in out
+
+
+def test_text_report_has_feedback(strong: Assessment) -> None:
+    out = render(strong, "text")
+    assert "Criteria" in out and "Strengths" in out and "Priorities" in out
+    assert "\x1b[" not in out  # no colour unless asked
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_user_text_is_escaped(hostile: Assessment, fmt: str) -> None:
+    out = render(hostile, fmt)  # type: ignore[arg-type]
+    for raw in HOSTILE:
+        assert raw not in out
+    assert "<script" not in out.lower()
+    assert "<img" not in out.lower()
+    assert "{{7*7}}" not in out
+    assert "](javascript:" not in out
+    if fmt == "html":
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+        assert "&lt;img src=x onerror=alert(2)&gt;" in out
+    else:
+        assert "&lt;script&gt;" in out
+        assert r"\{\{7\*7\}\}" in out
+        assert r"\[x\]\(javascript:alert(1))" in out
+
+
+def test_escaping_in_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "<img onerror=alert(3)>draft.md"
+    path.write_text(HOSTILE_DRAFT, encoding="utf-8")
+    assessment = assess(path, "chartership")
+    for fmt in ("html", "markdown"):
+        out = render(assessment, fmt)  # type: ignore[arg-type]
+        assert "<img" not in out
+
+
+def test_md_escape() -> None:
+    assert md_escape("<a>") == "&lt;a&gt;"
+    assert md_escape("[x](y)") == r"\[x\]\(y)"
+    assert md_escape("1. item") == r"1\. item"
+    assert md_escape("see https://example.org") == r"see https:\/\/example.org"
+
+
+def test_json_is_parseable_and_has_feedback(strong: Assessment) -> None:
+    data = json.loads(render(strong, "json"))
+    assert data["feedback"]["criteria"][0]["number"] == 1
+
+
+@pytest.mark.parametrize("fmt,suffix", [("html", ".html"), ("markdown", ".md")])
+def test_cli_writes_report(tmp_path: Path, fmt: str, suffix: str) -> None:
+    out = tmp_path / f"report{suffix}"
+    args = ["check", str(EXAMPLES / "chartership_strong.md"), "--format", fmt, "--out", str(out)]
+    assert main(args) == 0
+    first = out.read_text(encoding="utf-8")
+    assert "Strengths" in first
+    assert main(args) != 0  # refuses to overwrite
+    assert main([*args, "--force"]) == 0
+    assert out.read_text(encoding="utf-8") == first
