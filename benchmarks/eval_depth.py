@@ -4,7 +4,9 @@ Runs the full pipeline -- ingest.parse_bytes -> segment -> classify -> analyse_r
 each document and compares the document level with its label, separately for the dev split
 (used while writing the rules) and the test split (reported only).
 
-    python benchmarks/eval_depth.py [--show-reasons] [--marker-proxy]
+    python benchmarks/eval_depth.py [--show-reasons] [--marker-proxy] [--split dev]
+
+While tuning rules, run with `--split dev` so the test documents are neither graded nor shown.
 
 The sentence classifier (pksb_reflect.classifier) must be installed with its model; if it is
 not, the script stops with a message. `--marker-proxy` replaces it with a crude marker-based
@@ -145,10 +147,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--show-reasons", action="store_true")
     parser.add_argument("--marker-proxy", action="store_true",
                         help="use marker-derived categories instead of the classifier")  # fmt: skip
+    parser.add_argument("--split", choices=("dev", "test", "all"), default="all",
+                        help="grade only this split (tune with dev; report test once)")  # fmt: skip
     args = parser.parse_args(argv)
 
     fn = None if args.marker_proxy else classifier_function()
     rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line]
+    rows = [r for r in rows if args.split in ("all", r["split"])]
     sources = [
         ingest.parse_bytes(r["text"].encode("utf-8"), name=f"{r['id']}.txt", fmt="txt")
         for r in rows
@@ -173,7 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     source = "marker proxy (NOT the classifier)" if fn is None else "classifier"
     print(f"\nsentence categories from: {source}")
     for split in ("dev", "test"):
-        report(split, *results[split])
+        if args.split in ("all", split):
+            report(split, *results[split])
     return 0
 
 

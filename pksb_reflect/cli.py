@@ -15,8 +15,13 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .results import Assessment
+
 from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, PksbError
 
 ROUTES = ("certification", "chartership", "fellowship", "revalidation")
@@ -155,9 +160,8 @@ def _run_check(args: argparse.Namespace) -> int:
         from .cache import disable_disk_cache
 
         disable_disk_cache()
-    from .assess import assess
-    from .ingest import DEFAULT_MAX_BYTES
-    from .limits import DEFAULT_MAX_SECONDS
+    from .errors import display_name
+    from .limits import DEFAULT_MAX_SECONDS, LOAD_GRACE_SECONDS, hard_time_limit
     from .render import render
 
     if args.out:  # fail before the analysis, not after it
@@ -165,19 +169,10 @@ def _run_check(args: argparse.Namespace) -> int:
 
         check_writable(args.out, force=args.force, protect=[args.file])
     # FILE is always a path (or '-'): a Path is never mistaken for the statement's own text.
-    assessment = assess(
-        args.file if args.file == "-" else Path(args.file),
-        args.route,
-        framework=args.framework,
-        count_headings=args.count_headings,
-        count_references=args.count_references,
-        max_bytes=args.max_size or DEFAULT_MAX_BYTES,
-        max_seconds=args.max_seconds or DEFAULT_MAX_SECONDS,
-        evidence=args.evidence,
-        pksb_audit=args.pksb_audit,
-        cpd_log=args.cpd_log,
-        cpd_year_end=args.cpd_year_end,
-    )
+    seconds = args.max_seconds or DEFAULT_MAX_SECONDS
+    shown = "<stdin>" if args.file == "-" else display_name(args.file)
+    with hard_time_limit(seconds + LOAD_GRACE_SECONDS, shown):
+        assessment = _assess_file(args, seconds)
     to_terminal = args.out is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     report = render(assessment, args.format, color=to_terminal)
     if args.out:
@@ -189,6 +184,26 @@ def _run_check(args: argparse.Namespace) -> int:
     for warning in assessment.warnings:
         sys.stderr.write(f"pksb-reflect: warning: {warning}\n")
     return EXIT_OK
+
+
+def _assess_file(args: argparse.Namespace, seconds: float) -> Assessment:
+    """The `check` command's one assessment, with its options."""
+    from .assess import assess
+    from .ingest import DEFAULT_MAX_BYTES
+
+    return assess(
+        args.file if args.file == "-" else Path(args.file),
+        args.route,
+        framework=args.framework,
+        count_headings=args.count_headings,
+        count_references=args.count_references,
+        max_bytes=args.max_size or DEFAULT_MAX_BYTES,
+        max_seconds=seconds,
+        evidence=args.evidence,
+        pksb_audit=args.pksb_audit,
+        cpd_log=args.cpd_log,
+        cpd_year_end=args.cpd_year_end,
+    )
 
 
 def _jobs(value: str) -> int:

@@ -61,3 +61,44 @@ class TimeBudget:
                 "(raise the limit with --max-seconds)",
                 name or self.name,
             )
+
+
+# Loading spaCy and the encoder is not the document's fault: the hard guard allows for it.
+LOAD_GRACE_SECONDS = 20.0
+
+
+@contextmanager
+def hard_time_limit(seconds: float | None, name: str | None = None) -> Iterator[None]:
+    """Interrupt the `with` block with TimeLimitError once `seconds` of wall time have passed.
+
+    The cooperative `TimeBudget` checks run between stages; this guard (SIGALRM, so POSIX and
+    the main thread only; elsewhere it does nothing) also stops a stage that runs long inside
+    itself. It re-fires every second until the error escapes any code that catches broadly.
+    For applications (the CLI), not library calls: it owns SIGALRM while it is active.
+    """
+    import signal
+    import threading
+
+    usable = (
+        seconds is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeLimitError(
+            f"took more than {seconds:g} s to read and analyse; stopped there "
+            "(raise the limit with --max-seconds)",
+            name,
+        )
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds), 1.0)  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

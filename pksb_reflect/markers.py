@@ -109,6 +109,9 @@ PEOPLE = {
     "everyone", "participant", "lecturer", "teacher", "trainee", "borrower", "parent",
     "clinician", "head", "chair", "peer", "author", "critic", "writer", "community", "survey",
     "respondent", "feedback", "friend", "partner", "archivist", "trustee", "councillor",
+    # users and colleagues in library and information settings (prison, health, law, schools)
+    "prisoner", "patient", "resident", "officer", "nurse", "doctor", "lawyer", "associate",
+    "carer", "family", "relative", "governor", "engineer", "depositor", "donor",
 }  # fmt: skip
 THIRD_PERSON = {"he", "she", "they", "them", "him", "her"}
 VIEW_VERBS = {
@@ -244,14 +247,15 @@ class ReflectiveMarkers:
         for kind, phrases in PHRASES.items():
             self.phrases.add(kind, [nlp.make_doc(p) for p in phrases])
         self.matcher = Matcher(nlp.vocab)
-        # Citations: "Smith (2019)", "Smith et al. (2019)", "(Smith, 2019)", "(Smith and Jones
-        # 2019)".
+        # Citations: "Smith (2019)", "Smith's (2019) study", "Smith et al. (2019)", "(Smith,
+        # 2019)", "(Smith and Jones 2019)".
         year = {"TEXT": {"REGEX": r"^(1[89]|20)\d\d[a-z]?$"}}
         name_tok = {"IS_TITLE": True, "IS_ALPHA": True}
         self.matcher.add(
             "citation",
             [
                 [name_tok, {"ORTH": "("}, year, {"ORTH": ")"}],
+                [name_tok, {"TAG": "POS"}, {"ORTH": "("}, year, {"ORTH": ")"}],
                 [name_tok, {"LOWER": "et"}, {"LOWER": {"IN": ["al", "al."]}},
                  {"ORTH": ".", "OP": "?"}, {"ORTH": "("}, year, {"ORTH": ")"}],
                 [{"ORTH": "("}, name_tok, {"OP": "*", "IS_PUNCT": False, "LIKE_NUM": False},
@@ -660,8 +664,13 @@ def _wider_ok(t: Token) -> bool:
         head_is_wider = t.head.lemma_.lower() in WIDER_CONTEXT
         return head_is_wider or (t.lower_ == "sector" and t.dep_ != "compound")
     if t.lower_ in {"neutral", "social"}:
-        # "social exclusion", not "social media" or "a social science team".
-        return t.pos_ == "ADJ" and t.head.lemma_.lower() not in _PLAIN_SOCIAL
+        # "social exclusion", not "social media" or "a social science team" (the lemma of
+        # "media" is "medium", so the head's own form is checked too).
+        head = t.head
+        return t.pos_ == "ADJ" and not {head.lemma_.lower(), head.lower_} & _PLAIN_SOCIAL
+    if t.lower_ == "society":
+        # "a fairer society", not an organisation: "the local history society".
+        return not any(c.dep_ == "compound" for c in t.children)
     return True
 
 

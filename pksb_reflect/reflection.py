@@ -5,9 +5,23 @@ markers in them (pksb_reflect.markers), so feedback can quote the candidate's ow
 
 Sentence signals (from the classifier's category and the markers of the sentence):
 
-* reflective: category is not Experience or Other.
+* reflective: the sentence is judged reflective either
+  - by category: the classifier's category is not Experience or Other; or
+  - by markers, when the category is Experience or Other: the classifier is unsure (its
+    probability for that category is below UNSURE_PROBABILITY, 0.9) and the sentence has a
+    strong reflective marker -- mental_verb (realise, learn, wonder...), feeling,
+    change_growth, hedge, wider_context or perspective; or, however sure the classifier is,
+    strong markers of at least MARKER_OVERRIDE_KINDS (2) different kinds.
+  The classifier was trained on CEReD (machine-translated Czech student-teacher diaries) and
+  often files a library professional's reflective sentence under Experience or Other with
+  middling confidence; the markers, which read the sentence's own syntax, catch those. A
+  sentence with no strong marker keeps its category's verdict, so plain description stays
+  descriptive. Causal and contrast links are not strong markers: accounts of events give
+  causes too ("the plans were too large, so I moved them to the map drawers"); they still
+  count as reasoning below.
 * stage: Now what? if the category is Intention or the sentence has a future_intention marker;
-  else So what? for Feeling, Reflection, Difficulty, Belief, Perspective, Learning; else What?.
+  else So what? for Feeling, Reflection, Difficulty, Belief, Perspective, Learning, or a sentence
+  judged reflective by markers; else What?.
 * reasoning: a mental_verb, causal, feeling or change_growth marker, or a Feeling/Reflection/
   Learning category with any marker (a reflective move in the writer's own words).
 * dialogic: weighing alternatives -- a hedge in a reflective sentence, a contrast together with
@@ -27,6 +41,10 @@ Levels (paragraph thresholds in brackets where they differ from the document's):
 4. critical reflection -- level 2, wider context in at least 2 (1) sentences, at least one other
    view, several viewpoints weighed (2 other-view sentences, or 1 plus a dialogic sentence), and
    a statement of learning or change (a paragraph may instead carry intention or dialogue).
+
+The reflective share (of a paragraph or the document) is the share of sentences judged
+reflective, by category or by markers as above. The document's reasons also give the raw share
+by category alone and name the sentences counted by markers, with their markers.
 
 The document is graded on the pooled evidence of all its sentences, not as the maximum of its
 paragraphs, and then capped: mostly descriptive writing (reflective share < 0.3) cannot be above
@@ -67,6 +85,13 @@ QUESTIONING_VERBS = frozenset({"wonder", "question", "doubt", "reconsider", "ret
 _WHETHER = re.compile(r"\b(whether|if)\b", re.IGNORECASE)
 
 MIN_REFLECTIVE_SHARE = 0.25
+# Below this classifier probability for Experience/Other, one strong marker makes a sentence
+# reflective; at or above it, strong markers of MARKER_OVERRIDE_KINDS kinds are needed.
+UNSURE_PROBABILITY = 0.9
+MARKER_OVERRIDE_KINDS = 2
+STRONG_MARKER_KINDS = frozenset(
+    {"mental_verb", "feeling", "change_growth", "hedge", "wider_context", "perspective"}
+)
 DESCRIPTIVE_CAP_SHARE = 0.3
 QUOTE_WORDS = 9
 
@@ -148,6 +173,8 @@ class _Signals:
     sentence: SentenceReflection
     stage: Literal["what", "so_what", "now_what"]
     reflective: bool
+    # Strong markers that made an Experience/Other sentence reflective (empty otherwise).
+    by_markers: tuple[Marker, ...] = ()
     reasoning: tuple[Marker, ...] = ()
     dialogic: tuple[Marker, ...] = ()
     other_view: tuple[Marker, ...] = ()
@@ -160,18 +187,40 @@ class _Signals:
     is_reasoning: bool = False
 
 
-def stage_of(category: str, markers: Iterable[Marker]) -> Literal["what", "so_what", "now_what"]:
+def stage_of(
+    category: str, markers: Iterable[Marker], *, reflective_by_markers: bool = False
+) -> Literal["what", "so_what", "now_what"]:
     """What? / So what? / Now what? for one sentence."""
     if category in NOW_WHAT or any(m.kind == "future_intention" for m in markers):
         return "now_what"
-    if category in SO_WHAT:
+    if category in SO_WHAT or reflective_by_markers:
         return "so_what"
     return "what"
 
 
+def strong_markers(markers: Sequence[Marker]) -> tuple[Marker, ...]:
+    """The markers strong enough to make a sentence reflective (see the module docstring)."""
+    return tuple(m for m in markers if m.kind in STRONG_MARKER_KINDS)
+
+
+def reflective_by_markers(s: SentenceReflection) -> tuple[Marker, ...]:
+    """The strong markers that make an Experience/Other sentence reflective, else ()."""
+    if s.category not in WHAT:
+        return ()
+    strong = strong_markers(s.markers)
+    if not strong:
+        return ()
+    if s.probability < UNSURE_PROBABILITY:
+        return strong
+    if len({m.kind for m in strong}) >= MARKER_OVERRIDE_KINDS:
+        return strong
+    return ()
+
+
 def _signals(s: SentenceReflection) -> _Signals:
     ms = s.markers
-    reflective = s.category not in WHAT
+    by_markers = reflective_by_markers(s)
+    reflective = s.category not in WHAT or bool(by_markers)
     of = {k: tuple(m for m in ms if m.kind == k) for k in {m.kind for m in ms}}
     reasoning = (
         of.get("mental_verb", ())
@@ -204,8 +253,9 @@ def _signals(s: SentenceReflection) -> _Signals:
     learning = of.get("change_growth", ())
     return _Signals(
         sentence=s,
-        stage=stage_of(s.category, ms),
+        stage=stage_of(s.category, ms, reflective_by_markers=bool(by_markers)),
         reflective=reflective,
+        by_markers=by_markers,
         reasoning=reasoning,
         dialogic=dialogic,
         other_view=other,
@@ -353,6 +403,22 @@ def _grade(signals: Sequence[_Signals], *, document: bool) -> _Grade:
     return grade
 
 
+def _share_reason(signals: Sequence[_Signals]) -> str:
+    """How the reflective share was reached: by category, plus sentences judged by markers."""
+    n = len(signals)
+    by_category = sum(s.sentence.category not in WHAT for s in signals)
+    by_markers = [s for s in signals if s.by_markers]
+    text = (
+        f"Reflective share {(by_category + len(by_markers)) / n:.0%}: {by_category} of {n} "
+        f"sentence(s) reflective by category ({by_category / n:.0%} by category alone)"
+    )
+    return (
+        text + f", {len(by_markers)} more by markers where the classifier said Experience or "
+        f"Other without strong confidence or strong markers of two kinds: "
+        f"{_cite(by_markers, 'by_markers')}."
+    )
+
+
 def _cap_document(grade: _Grade, signals: Sequence[_Signals]) -> _Grade:
     """Document-only caps: heavy description and a missing Now what? limit the level."""
     n = len(signals)
@@ -429,6 +495,8 @@ def grade_sentences(sentences: Sequence[SentenceReflection]) -> ReflectionReport
             )
         )
     grade = _cap_document(_grade(signals, document=True), signals)
+    if any(s.by_markers for s in signals):  # otherwise the share is the category share
+        grade.reasons.insert(0, _share_reason(signals))
     document = DocumentReflection(
         level=grade.level,
         level_name=LEVEL_NAMES[grade.level],

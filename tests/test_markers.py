@@ -234,6 +234,8 @@ def test_counterfactual_would_have_is_a_hedge_not_a_plan(nlp) -> None:
         ("According to the survey, users prefer evening opening.", "according to"),
         ("As Smith (2019) argues, access is political.", "citation"),
         ("Access is political (Jones, 2021).", "citation"),
+        ("Reading Garner's (2017) study of prison libraries helped me.", "citation"),
+        ("Two prisoners told me the book was honest.", "prisoner tell"),
         ("I used Kolb's cycle to structure this account.", "named_theory"),
         ("Gibbs' reflective cycle helped me to write this.", "named_theory"),
     ],
@@ -290,3 +292,18 @@ def test_counts_cover_every_kind(nlp) -> None:
 def test_deterministic(nlp) -> None:
     text = "Perhaps I should have asked, because the readers seemed lost."
     assert nlp(text)._.reflective_markers == nlp(text)._.reflective_markers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The post was shared on social media by the local history society.",
+        "I set up a social media account for the branch.",
+    ],
+)
+def test_plain_social_and_named_societies_are_not_wider_context(nlp, text: str) -> None:
+    assert not found(nlp, text, "wider_context")
+
+
+def test_society_in_the_wider_sense_is_wider_context(nlp) -> None:
+    assert "society" in cues(nlp, "Public libraries matter for a fairer society.", "wider_context")

@@ -235,3 +235,68 @@ def test_categories_must_align() -> None:
     segmented = segment(parse_bytes(b"I ran a session. It went well.\n", name="t.txt", fmt="txt"))
     with pytest.raises(ValueError, match="must align"):
         analyse_reflection(segmented, [category("Experience")])
+
+
+# --- the classifier's domain gap: reflective sentences it files under Experience or Other ---
+
+
+def unsure(i: int, paragraph: int, cat: str, text: str, p: float, *markers: Marker):
+    return sent(i, paragraph, cat, text, *markers).model_copy(update={"probability": p})
+
+
+def test_unsure_experience_with_a_strong_marker_is_reflective() -> None:
+    sentences = [
+        sent(0, 0, "Experience", "I ran the consultation survey."),
+        unsure(1, 0, "Experience", "I realised the survey missed older readers.", 0.55,
+               mk("mental_verb", "realised", "realise")),
+    ]  # fmt: skip
+    document = grade_sentences(sentences).document
+    assert document.reflective_share == pytest.approx(0.5)
+    assert document.balance.so_what == 1
+    share_reason = document.reasons[0]
+    assert "0% by category alone" in share_reason
+    assert "s1 'I realised" in share_reason and "mental_verb: realised" in share_reason
+
+
+@pytest.mark.parametrize(
+    ("p", "markers", "reflective"),
+    [
+        # a sure classifier with one strong marker keeps its Experience verdict
+        (0.95, (mk("mental_verb", "noticed", "notice"),), False),
+        # ...but strong markers of two kinds override it
+        (0.95, (mk("mental_verb", "noticed", "notice"), mk("wider_context", "equity")), True),
+        # causal and contrast links are not strong: accounts of events give causes too
+        (0.5, (mk("causal", "so"), mk("contrast", "but")), False),
+        (0.5, (mk("first_person", "I"),), False),
+    ],
+)
+def test_markers_decide_only_when_strong(p: float, markers: tuple[Marker, ...], reflective: bool):
+    sentences = [unsure(0, 0, "Other", "The plans were large, so I moved them.", p, *markers)]
+    assert grade_sentences(sentences).document.reflective_share == (1.0 if reflective else 0.0)
+
+
+def test_reflective_categories_do_not_need_markers() -> None:
+    sentences = [unsure(0, 0, "Feeling", "My first reaction was irritation.", 0.3)]
+    document = grade_sentences(sentences).document
+    assert document.reflective_share == 1.0
+    assert not any("by markers" in r for r in document.reasons)
+
+
+def test_dialogic_statement_filed_as_experience_still_reaches_level_3() -> None:
+    """The CEReD-trained classifier calls much library reflection Experience or Other."""
+    sentences = [
+        sent(0, 0, "Experience", "I ran a campaign to increase dataset deposits."),
+        sent(1, 0, "Other", "Deposits rose only slightly."),
+        unsure(2, 1, "Experience", "I had assumed that researchers did not know about it.", 0.6,
+               mk("mental_verb", "assumed", "assume")),
+        unsure(3, 1, "Other", "Perhaps the problem was effort, not awareness.", 0.7,
+               mk("hedge", "Perhaps", "perhaps")),
+        unsure(4, 1, "Experience", "Supervisors may simply not expect deposit.", 0.5,
+               mk("hedge", "may")),
+        unsure(5, 2, "Experience", "I now question that assumption.", 0.6,
+               mk("change_growth", "I now", "now i"), mk("mental_verb", "question")),
+    ]  # fmt: skip
+    document = grade_sentences(sentences).document
+    assert document.level == 3, document.reasons
+    assert document.reflective_share == pytest.approx(4 / 6)
+    assert any("0% by category alone" in r for r in document.reasons)
