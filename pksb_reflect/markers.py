@@ -30,9 +30,14 @@ from collections.abc import Iterable, Iterator
 from typing import Literal
 
 from pydantic import BaseModel
-from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span, Token
+
+from .nlp import import_spacy
+
+import_spacy()  # spaCy without thinc importing torch (see nlp.import_spacy); before the below
+
+from spacy.language import Language  # noqa: E402
+from spacy.matcher import Matcher, PhraseMatcher  # noqa: E402
+from spacy.tokens import Doc, Span, Token  # noqa: E402
 
 MarkerKind = Literal[
     "first_person",
