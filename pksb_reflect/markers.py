@@ -225,11 +225,13 @@ RawMarker = tuple[str, int, int, bool, str]
 def _markers_between(doc: Doc, start: int, end: int) -> list[Marker]:
     """Markers starting in [start, end): raw tuples are filtered before models are built, so a
     long paragraph costs one pass per sentence, not one Marker per marker per sentence."""
-    data: list[RawMarker] = doc._.marker_data or []
+    data: list[RawMarker] = [m for m in doc._.marker_data or [] if start <= m[1] < end]
+    if not data:
+        return []
+    text = doc.text  # spaCy rebuilds Doc.text from its tokens on every access
     return [
-        Marker(kind=k, text=doc.text[s:e], start=s, end=e, negated=n, cue=c)  # type: ignore[arg-type]
+        Marker(kind=k, text=text[s:e], start=s, end=e, negated=n, cue=c)  # type: ignore[arg-type]
         for k, s, e, n, c in data
-        if start <= s < end
     ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, cast
@@ -127,6 +128,12 @@ def segment_many(sources: Sequence[SourceText], nlp: Language) -> list[Segmented
     return cast(list[SegmentedDocument], segment_bounded(sources, nlp))
 
 
+# Parsed paragraphs, most recently used last: re-checking an edited draft in the same process
+# parses only the paragraphs that changed. Keyed by pipeline and exact paragraph text.
+PARSED_CACHE_SIZE = 2048
+_PARSED: OrderedDict[tuple[int, str], tuple[Doc, int]] = OrderedDict()
+
+
 def segment_bounded(
     sources: Sequence[SourceText],
     nlp: Language,
@@ -141,7 +148,9 @@ def segment_bounded(
     failed: dict[int, PksbError] = {}
     longest_run = [0] * len(sources)
 
-    def stream() -> Iterator[tuple[Doc, tuple[int, int]]]:
+    docs_by_source: list[dict[int, Doc]] = [{} for _ in sources]
+
+    def stream() -> Iterator[tuple[Doc, tuple[int, int, str, int]]]:
         for doc_number, (source, paragraphs) in enumerate(zip(sources, planned, strict=True)):
             analysis = source.analysis_text
             for paragraph in paragraphs:
@@ -149,14 +158,20 @@ def segment_bounded(
                     break
                 if paragraph.kind != "body":
                     continue
-                doc = nlp.make_doc(analysis[paragraph.start : paragraph.end])
+                text = analysis[paragraph.start : paragraph.end]
+                known = _PARSED.get((id(nlp), text))
+                if known is not None:  # an unchanged paragraph of a re-checked draft
+                    _PARSED.move_to_end((id(nlp), text))
+                    docs_by_source[doc_number][paragraph.index] = known[0]
+                    longest_run[doc_number] = max(longest_run[doc_number], known[1])
+                    continue
+                doc = nlp.make_doc(text)
                 run = _break_run_ons(doc)
                 longest_run[doc_number] = max(longest_run[doc_number], run)
-                yield doc, (doc_number, paragraph.index)
+                yield doc, (doc_number, paragraph.index, text, run)
 
-    docs_by_source: list[dict[int, Doc]] = [{} for _ in sources]
     last = time.monotonic()
-    for doc, (doc_number, paragraph_index) in nlp.pipe(
+    for doc, (doc_number, paragraph_index, text, run) in nlp.pipe(
         stream(), as_tuples=True, batch_size=PIPE_BATCH
     ):
         now = time.monotonic()
@@ -165,6 +180,9 @@ def segment_bounded(
         if doc_number in failed:
             continue
         docs_by_source[doc_number][paragraph_index] = doc
+        _PARSED[(id(nlp), text)] = (doc, run)
+        if len(_PARSED) > PARSED_CACHE_SIZE:
+            _PARSED.popitem(last=False)
         try:
             budgets[doc_number].check("analyse its sentences", sources[doc_number].name)
         except PksbError as exc:
