@@ -177,10 +177,23 @@ def best_threshold(shares: list[np.ndarray], area_ids: list[str], gold: list[set
 
 
 def mapper_sentence_probs(data: Data, idx: list[int], params: mapping.MappingParams) -> np.ndarray:
-    protos = mapping._prototypes(data.framework, params.lr_c)
+    protos = mapping._protos_for(data.framework, params)
     texts = [data.sentences[i]["text"] for i in idx]
     bonus_a, bonus_s, _ = mapping._reference_bonus(texts, protos, params)
-    return mapping._score(data.sent_vectors[idx], protos, params, bonus_a, bonus_s).area
+    lexical = _lexical(data, protos, tuple(idx)) if params.w_lex else None
+    return mapping._score(data.sent_vectors[idx], protos, params, bonus_a, bonus_s, lexical).area
+
+
+_LEXICAL_MEMO: dict[tuple, np.ndarray] = {}
+
+
+def _lexical(data: Data, protos: mapping._Prototypes, idx: tuple[int, ...]) -> np.ndarray:
+    """The lexical model's log-probabilities for eval sentences, memoised across the tuning grid."""
+    key = (id(protos), idx)
+    if key not in _LEXICAL_MEMO:
+        texts = [data.sentences[i]["text"] for i in idx]
+        _LEXICAL_MEMO[key] = protos.lexical.log_probs(texts)
+    return _LEXICAL_MEMO[key]
 
 
 def run_mapper(data: Data, split: str, params: mapping.MappingParams) -> dict:
@@ -208,7 +221,7 @@ def run_mapper(data: Data, split: str, params: mapping.MappingParams) -> dict:
 
 def doc_shares(data: Data, docs: list[int], params: mapping.MappingParams) -> list[np.ndarray]:
     """Evidence share per area of each document (as map_document computes it), for tuning."""
-    protos = mapping._prototypes(data.framework, params.lr_c)
+    protos = mapping._protos_for(data.framework, params)
     out = []
     for d in docs:
         texts = data.segmented[d].sentence_texts
@@ -216,7 +229,9 @@ def doc_shares(data: Data, docs: list[int], params: mapping.MappingParams) -> li
             out.append(np.zeros(len(protos.area_ids)))
             continue
         bonus_a, bonus_s, _ = mapping._reference_bonus(texts, protos, params)
-        probs = mapping._score(data.doc_sent_vectors[d], protos, params, bonus_a, bonus_s).area
+        lexical = mapping._lexical_scores(texts, protos, params)
+        vectors = data.doc_sent_vectors[d]
+        probs = mapping._score(vectors, protos, params, bonus_a, bonus_s, lexical).area
         negs = data.doc_negs[d]
         weights = np.array(
             [params.negated_weight if n else params.hedged_weight if h else 1.0 for n, h, _ in negs]
@@ -225,7 +240,7 @@ def doc_shares(data: Data, docs: list[int], params: mapping.MappingParams) -> li
     return out
 
 
-def tune(data: Data) -> mapping.MappingParams:
+def tune(data: Data, args_verbose: bool = False) -> mapping.MappingParams:
     """Grid search on dev: sentence log-loss and top-1 first, then the document share."""
     idx = data.split_sentences("dev")
     gold = [data.sentences[i]["area"] for i in idx]
@@ -233,24 +248,37 @@ def tune(data: Data) -> mapping.MappingParams:
     gold_col = np.array([area_ids.index(g) if g in area_ids else -1 for g in gold])
     keep = gold_col >= 0
     best: tuple[float, float, mapping.MappingParams] | None = None
+    # The centroid weight (0) and top_k (5) of earlier searches are kept; the lexical model and
+    # the other version's examples are the new axes.
     grid = itertools.product(
-        [1.0, 4.0, 16.0],  # lr_c
-        [0.0, 0.5, 1.0],  # w_lr
-        [0.0, 10.0, 20.0, 40.0],  # w_knn
-        [0.0, 10.0, 20.0],  # w_centroid
-        [1, 3, 5],  # top_k
+        [False, True],  # cross_examples
+        [4.0, 16.0],  # lr_c
+        [4.0, 16.0, 64.0],  # lex_c
+        [0.5, 1.0],  # w_lr
+        [10.0, 20.0, 40.0],  # w_knn
+        [0.0, 0.5, 1.0, 2.0],  # w_lex
     )
-    for lr_c, w_lr, w_knn, w_cen, k in grid:
-        if w_lr == 0 and w_knn == 0 and w_cen == 0:
-            continue
+    for cross, lr_c, lex_c, w_lr, w_knn, w_lex in grid:
         params = replace(
-            mapping.DEFAULT_PARAMS, lr_c=lr_c, w_lr=w_lr, w_knn=w_knn, w_centroid=w_cen, top_k=k
+            mapping.DEFAULT_PARAMS,
+            cross_examples=cross,
+            lr_c=lr_c,
+            lex_c=lex_c,
+            w_lr=w_lr,
+            w_knn=w_knn,
+            w_lex=w_lex,
         )
         probs = mapper_sentence_probs(data, idx, params)
         top1 = float(np.mean(probs.argmax(axis=1)[keep] == gold_col[keep]))
         nll = float(-np.mean(np.log(probs[keep, gold_col[keep]] + 1e-9)))
         if best is None or (top1, -nll) > (best[0], -best[1]):
             best = (top1, nll, params)
+        if args_verbose:
+            top3 = float(np.mean((np.argsort(-probs, axis=1)[:, :3] == gold_col[:, None]).any(1)))
+            print(
+                f"  grid cross={cross} lr_c={lr_c} lex_c={lex_c} w_lr={w_lr} w_knn={w_knn} "
+                f"w_lex={w_lex}: top1 {top1:.3f} top3 {top3:.3f} nll {nll:.3f}"
+            )
     assert best is not None
     params = best[2]
     print(f"dev best: top1={best[0]:.3f} nll={best[1]:.3f} {params}")
@@ -293,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--framework", default="2021", choices=["2021", "2014"])
     parser.add_argument("--split", default="test", choices=["test", "dev"])
     parser.add_argument("--tune", action="store_true", help="grid-search weights on dev")
+    parser.add_argument("--verbose", action="store_true", help="print every grid point (--tune)")
     parser.add_argument("--confusion", action="store_true", help="per-area confusion on dev")
     args = parser.parse_args(argv)
 
@@ -303,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         mapping._negations(s.sentence_texts, spans)
         for s, spans in zip(data.segmented, nlp_spans, strict=True)
     ]
-    params = tune(data) if args.tune else mapping.DEFAULT_PARAMS
+    params = tune(data, args.verbose) if args.tune else mapping.DEFAULT_PARAMS
 
     splits = ["dev"] if args.split == "dev" else ["dev", "test"]
     counts = Counter(s["split"] for s in data.sentences)

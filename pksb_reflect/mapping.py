@@ -8,8 +8,12 @@ gathers and reductions; no Python loop over labels per sentence):
   for its area (the hierarchy rolls skills up into areas).
 * Area evidence combines (a) a multinomial logistic regression fitted on the framework's own texts
   (never on evaluation data), (b) the mean of the top-k cosines to an area's texts (a kNN
-  prototype) and (c) the cosine to the area centroid, in logit space, then a softmax with a
-  temperature: a calibrated 0-1 confidence that the sentence is about that area.
+  prototype), (c) the cosine to the area centroid and (d) a lexical logistic regression on TF-IDF
+  word and character n-grams of the same texts (jargon such as "Westlaw" or "EAD" is lexical), in
+  logit space, then a softmax with a temperature: a calibrated 0-1 confidence that the sentence
+  is about that area.
+* The other framework version's example sentences, carried across the crosswalk, also train the
+  area models and join the area prototypes (never the skills): see `_cross_examples`.
 * Explicit references ("PKSB 8.6", "section 11", "records management") add to the logits; numbers
   are read in both framework versions through `translate_id`.
 * A skill's score is its area's score times its share within the area (softmax over that area's
@@ -26,8 +30,10 @@ benchmarks/eval_mapping.py; the test split never influenced them.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,7 +43,13 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from .framework import FRAMEWORK_VERSIONS, Framework, load_framework, translate_id
+from .framework import (
+    FRAMEWORK_VERSIONS,
+    Framework,
+    load_crosswalk,
+    load_framework,
+    translate_id,
+)
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
@@ -54,10 +66,13 @@ class MappingParams:
 
     top_k: int = 5  # cosines averaged for the kNN prototype
     w_lr: float = 0.5  # weight of the logistic-regression log-probabilities
-    w_knn: float = 20.0  # weight of the top-k mean cosine
+    w_knn: float = 10.0  # weight of the top-k mean cosine
     w_centroid: float = 0.0  # weight of the centroid cosine
-    lr_c: float = 16.0  # inverse regularisation of the logistic regression
-    temperature: float = 0.75  # softmax temperature over areas (calibration)
+    lr_c: float = 4.0  # inverse regularisation of the logistic regression
+    w_lex: float = 1.0  # weight of the lexical (TF-IDF) model's log-probabilities
+    lex_c: float = 16.0  # inverse regularisation of the lexical model
+    cross_examples: bool = True  # also train on the other version's examples (crosswalk)
+    temperature: float = 1.0  # softmax temperature over areas (calibration)
     w_ref_number: float = 12.0  # logit bonus for "PKSB 8.6", "section 11"
     w_ref_name: float = 0.0  # logit bonus for an area or skill name in the text
     skill_temperature: float = 0.05  # softmax temperature over skills within an area
@@ -199,6 +214,7 @@ class _Prototypes:
     skill_centroids: np.ndarray  # (S, D)
     lr_weight: np.ndarray  # (D, A)
     lr_bias: np.ndarray  # (A,)
+    lexical: _Lexical
 
 
 def _name_text(name: str) -> str:
@@ -232,25 +248,138 @@ def _unit(rows: np.ndarray) -> np.ndarray:
     return (rows / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-def _fit_lr(
-    x: np.ndarray, y: np.ndarray, n_classes: int, c: float
-) -> tuple[np.ndarray, np.ndarray]:
+def _fit_lr(x: object, y: np.ndarray, n_classes: int, c: float) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression on framework texts; only numpy arrays are kept."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, max_iter=2000)
+    model = LogisticRegression(C=c, max_iter=3000)
     model.fit(x, y)
-    weight = np.zeros((x.shape[1], n_classes), dtype=np.float32)
+    n_features = model.coef_.shape[1]
+    weight = np.zeros((n_features, n_classes), dtype=np.float32)
     bias = np.full(n_classes, -1e4, dtype=np.float32)
     weight[:, model.classes_] = model.coef_.T
     bias[model.classes_] = model.intercept_
     return weight, bias
 
 
-CACHE_FORMAT = 1
+# --- the lexical model ----------------------------------------------------------------------
+#
+# Jargon ("Westlaw", "EAD", "COUNTER", "retention schedule") is lexical: a sentence embedding of a
+# short sentence full of product names says little, while the words themselves say a lot. So a
+# second logistic regression is fitted on TF-IDF features of the same framework texts: word 1-2
+# grams and character 3-5 grams within words, each block L2-normalised, sublinear term frequency.
+# It is fitted once with scikit-learn (through the analyzers below, so fitting and inference see
+# exactly the same terms) and kept as plain arrays; inference is numpy and dict look-ups.
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+_SPACES = re.compile(r"\s\s+")
+LEX_CHAR_MIN_DF = 2
 
 
-def _cache_file(texts: list[str], labels: np.ndarray, lr_c: float) -> Path | None:
+def _word_terms(text: str) -> list[str]:
+    """Lower-cased word unigrams and bigrams (accents folded)."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    words = _WORD.findall(folded)
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
+def _char_terms(text: str) -> list[str]:
+    """Character 3-5 grams inside space-padded words (scikit-learn's 'char_wb')."""
+    out: list[str] = []
+    for word in _SPACES.sub(" ", text.lower()).split():
+        padded = f" {word} "
+        size = len(padded)
+        for n in range(3, 6):
+            if size <= n:
+                out.append(padded)
+                break
+            out.extend(padded[i : i + n] for i in range(size - n + 1))
+    return out
+
+
+_ANALYZERS = (_word_terms, _char_terms)
+
+
+@dataclass(frozen=True)
+class _Lexical:
+    """A fitted TF-IDF logistic regression as arrays: vocabularies, idf, weights."""
+
+    vocab: tuple[dict[str, int], ...]  # per block: term -> column (offset into weight)
+    idf: np.ndarray  # (V,) over all blocks
+    weight: np.ndarray  # (V, A)
+    bias: np.ndarray  # (A,)
+
+    @classmethod
+    def from_arrays(
+        cls, terms: np.ndarray, block: np.ndarray, idf: np.ndarray, weight: np.ndarray, bias
+    ) -> _Lexical:
+        vocab = tuple(
+            dict(zip(terms[block == b].tolist(), np.flatnonzero(block == b).tolist(), strict=True))
+            for b in range(len(_ANALYZERS))
+        )
+        return cls(vocab=vocab, idf=idf, weight=weight, bias=bias)
+
+    def log_probs(self, texts: Sequence[str]) -> np.ndarray:
+        """(N, A) log-probabilities of the lexical model, vectorised over the batch."""
+        logits = np.tile(self.bias.astype(np.float64), (len(texts), 1))
+        n_terms = self.idf.shape[0]
+        for analyzer, vocab in zip(_ANALYZERS, self.vocab, strict=True):
+            rows: list[int] = []
+            cols: list[int] = []
+            for row, text in enumerate(texts):
+                found = [c for c in map(vocab.get, analyzer(text)) if c is not None]
+                cols.extend(found)
+                rows.extend([row] * len(found))
+            if not cols:
+                continue
+            keys, counts = np.unique(
+                np.asarray(rows, dtype=np.int64) * n_terms + np.asarray(cols), return_counts=True
+            )  # sorted by row, then column: one entry per (text, term)
+            r, c = np.divmod(keys, n_terms)
+            values = (1.0 + np.log(counts)) * self.idf[c]
+            norms = np.sqrt(np.bincount(r, weights=values * values, minlength=len(texts)))
+            values /= np.maximum(norms[r], 1e-12)
+            starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+            logits[r[starts]] += np.add.reduceat(self.weight[c] * values[:, None], starts, axis=0)
+        return _log_softmax(logits)
+
+
+def _fit_lexical(
+    texts: list[str], labels: np.ndarray, n_classes: int, c: float
+) -> dict[str, np.ndarray]:
+    """Fit the lexical model with scikit-learn; return the arrays `_Lexical` is built from."""
+    import scipy.sparse as sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    blocks, terms, block_of, idfs = [], [], [], []
+    for b, analyzer in enumerate(_ANALYZERS):
+        vectorizer = TfidfVectorizer(
+            analyzer=analyzer,
+            sublinear_tf=True,
+            min_df=LEX_CHAR_MIN_DF if analyzer is _char_terms else 1,
+        )
+        blocks.append(vectorizer.fit_transform(texts))
+        names = vectorizer.get_feature_names_out()
+        terms.extend(names)
+        block_of.extend([b] * len(names))
+        idfs.append(vectorizer.idf_)
+    x = sparse.hstack(blocks).tocsr()
+    weight, bias = _fit_lr(x, labels, n_classes, c)
+    return {
+        "lex_terms": np.asarray(terms, dtype=str),
+        "lex_block": np.asarray(block_of, dtype=np.int8),
+        "lex_idf": np.concatenate(idfs).astype(np.float64),
+        "lex_weight": weight,
+        "lex_bias": bias,
+    }
+
+
+CACHE_FORMAT = 2
+_LEX_KEYS = ("lex_terms", "lex_block", "lex_idf", "lex_weight", "lex_bias")
+
+
+def _cache_file(texts: list[str], labels: np.ndarray, lr_c: float, lex_c: float) -> Path | None:
     """Where the framework's vectors and fitted weights are kept between processes."""
     from .embeddings import Encoder
 
@@ -259,46 +388,80 @@ def _cache_file(texts: list[str], labels: np.ndarray, lr_c: float) -> Path | Non
     except ImportError:
         return None
     digest = hashlib.sha256()
-    for part in (Encoder.model_key, str(CACHE_FORMAT), repr(lr_c), *texts):
+    for part in (Encoder.model_key, str(CACHE_FORMAT), repr(lr_c), repr(lex_c), *texts):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(labels.astype(np.int64).tobytes())
     return Path(user_cache_dir("pksb-reflect")) / "mapping" / f"{digest.hexdigest()[:32]}.npz"
 
 
 def _embedded(
-    texts: list[str], labels: np.ndarray, n_classes: int, lr_c: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Framework vectors and the area model: from the disk cache, else encoded and fitted.
+    texts: list[str], labels: np.ndarray, n_classes: int, lr_c: float, lex_c: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Lexical]:
+    """Framework vectors and the area models: from the disk cache, else encoded and fitted.
 
-    Encoding ~1,500 framework texts costs tens of seconds on a laptop CPU, so the result is
+    Encoding ~2,700 framework texts costs tens of seconds on a laptop CPU, so the result is
     saved (plain arrays, no pickle) under the user cache, keyed by model, texts and settings.
     """
     from .embeddings import get_encoder
 
-    path = _cache_file(texts, labels, lr_c)
+    path = _cache_file(texts, labels, lr_c, lex_c)
     if path is not None and path.is_file():
         try:
             with np.load(path, allow_pickle=False) as saved:
                 matrix, weight, bias = saved["matrix"], saved["weight"], saved["bias"]
+                lex = {k: saved[k] for k in _LEX_KEYS}
             if matrix.shape[0] == len(texts) and weight.shape[1] == n_classes:
-                return matrix, weight, bias
+                return matrix, weight, bias, _Lexical.from_arrays(*(lex[k] for k in _LEX_KEYS))
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file is rebuilt below
     matrix = get_encoder().encode(texts)
     weight, bias = _fit_lr(matrix, labels, n_classes, lr_c)
+    lex = _fit_lexical(texts, labels, n_classes, lex_c)
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-            np.savez(tmp, matrix=matrix, weight=weight, bias=bias)
+            np.savez(tmp, matrix=matrix, weight=weight, bias=bias, **lex)
             tmp.replace(path)
         except OSError:
             pass  # a read-only cache only costs the encoding next time
-    return matrix, weight, bias
+    return matrix, weight, bias, _Lexical.from_arrays(*(lex[k] for k in _LEX_KEYS))
+
+
+def _cross_examples(version: str, area_ids: list[str]) -> list[tuple[str, int]]:
+    """The other version's example sentences, labelled with this version's areas.
+
+    2014 -> 2021 follows each 2014 area's first (best) crosswalk link; 2021 -> 2014 goes to the
+    2014 area whose first link is that 2021 area, and skips areas with none (Data Management).
+    They train the two area models and join the kNN prototypes; they never count for a skill.
+    """
+    other = _OTHER_VERSION[version]
+    links = load_crosswalk().links
+    if version == "2021":
+        target = {old: new[0] for old, new in links.items() if new}
+    else:
+        target = {}
+        for old, new in links.items():
+            if new:
+                target.setdefault(new[0], old)
+    position = {a: i for i, a in enumerate(area_ids)}
+    out: list[tuple[str, int]] = []
+    for area in load_framework(other).areas:
+        mapped = target.get(area.id)
+        if mapped is None or mapped not in position:
+            continue
+        for text in [*area.examples, *(e for s in area.skills for e in s.examples)]:
+            out.append((text, position[mapped]))
+    return out
 
 
 @lru_cache(maxsize=8)
-def _prototypes(version: str, lr_c: float = DEFAULT_PARAMS.lr_c) -> _Prototypes:
+def _prototypes(
+    version: str,
+    lr_c: float = DEFAULT_PARAMS.lr_c,
+    lex_c: float = DEFAULT_PARAMS.lex_c,
+    cross_examples: bool = DEFAULT_PARAMS.cross_examples,
+) -> _Prototypes:
     """Embed the framework once per process (and across processes through the disk cache)."""
     framework: Framework = load_framework(version)
     texts: list[str] = []
@@ -338,10 +501,16 @@ def _prototypes(version: str, lr_c: float = DEFAULT_PARAMS.lr_c) -> _Prototypes:
             ] + [(e, "example") for e in skill.examples]
             for text, kind in own:
                 add(text, kind, skill.id, a_index, s_index)  # type: ignore[arg-type]
+    if cross_examples:
+        seen = set(texts)
+        for text, a_index in _cross_examples(version, area_ids):
+            if text not in seen:
+                seen.add(text)
+                add(text, "example", area_ids[a_index], a_index, -1)
 
     area_arr = np.asarray(area_of_text)
     skill_arr = np.asarray(skill_of_text)
-    matrix, lr_weight, lr_bias = _embedded(texts, area_arr, len(area_ids), lr_c)
+    matrix, lr_weight, lr_bias, lexical = _embedded(texts, area_arr, len(area_ids), lr_c, lex_c)
     n_texts = len(texts)
     area_groups = [list(np.flatnonzero(area_arr == a)) for a in range(len(area_ids))]
     skill_groups = [list(np.flatnonzero(skill_arr == s)) for s in range(len(skill_ids))]
@@ -365,7 +534,12 @@ def _prototypes(version: str, lr_c: float = DEFAULT_PARAMS.lr_c) -> _Prototypes:
         skill_centroids=skill_centroids,
         lr_weight=lr_weight,
         lr_bias=lr_bias,
+        lexical=lexical,
     )
+
+
+def _protos_for(version: str, params: MappingParams) -> _Prototypes:
+    return _prototypes(version, params.lr_c, params.lex_c, params.cross_examples)
 
 
 # --- explicit references --------------------------------------------------------------------
@@ -536,9 +710,10 @@ def _negations(texts: Sequence[str], spans: Sequence[Doc | Span | None] | None) 
         from .nlp import load_pipeline
 
         nlp = load_pipeline()
-        for i, doc in zip(
-            missing, nlp.pipe([texts[i] for i in missing], batch_size=64), strict=True
-        ):
+        # Negation needs the parse and lemmas only, not the reflective markers.
+        skip = [name for name in ("reflective_markers",) if name in nlp.pipe_names]
+        docs = nlp.pipe([texts[i] for i in missing], batch_size=64, disable=skip)
+        for i, doc in zip(missing, docs, strict=True):
             parsed[i] = doc
     for i in todo:
         span = parsed.get(i) if i in parsed else spans[i]  # type: ignore[index]
@@ -612,7 +787,9 @@ def _score(
     params: MappingParams,
     area_bonus: np.ndarray | None = None,
     skill_bonus: np.ndarray | None = None,
+    lexical: np.ndarray | None = None,
 ) -> _Scores:
+    """Area and skill scores from sentence vectors; `lexical` is `_lexical_scores` of the texts."""
     n = vectors.shape[0]
     sims = vectors @ protos.matrix.T  # (N, T): the one matrix product
     sims_padded = np.concatenate([sims, np.full((n, 1), -1.0, dtype=sims.dtype)], axis=1)
@@ -620,6 +797,8 @@ def _score(
     cen_area = vectors @ protos.area_centroids.T
     lr = _log_softmax(vectors @ protos.lr_weight + protos.lr_bias)
     logits = params.w_lr * lr + params.w_knn * knn_area + params.w_centroid * cen_area
+    if lexical is not None:
+        logits = logits + params.w_lex * lexical
     if area_bonus is not None:
         logits = logits + area_bonus
     area = np.exp(_log_softmax(logits / params.temperature))
@@ -656,7 +835,7 @@ def _score(
         best_text_skill=best_skill_text,
         best_sim_area=sims_padded[rows, best_area_text],
         best_sim_skill=sims_padded[rows, best_skill_text],
-        features={"knn": knn_area, "centroid": cen_area, "lr": lr},
+        features={"knn": knn_area, "centroid": cen_area, "lr": lr, "lex": lexical},
     )
 
 
@@ -665,10 +844,18 @@ def _score_texts(
 ) -> tuple[_Scores, _Prototypes, list[list[ExplicitReference]]]:
     from .embeddings import get_encoder
 
-    protos = _prototypes(framework, params.lr_c)
+    protos = _protos_for(framework, params)
     vectors = get_encoder().encode(list(texts)) if texts else np.zeros((0, 384), np.float32)
     area_bonus, skill_bonus, refs = _reference_bonus(texts, protos, params)
-    return _score(vectors, protos, params, area_bonus, skill_bonus), protos, refs
+    lexical = _lexical_scores(texts, protos, params)
+    return _score(vectors, protos, params, area_bonus, skill_bonus, lexical), protos, refs
+
+
+def _lexical_scores(
+    texts: Sequence[str], protos: _Prototypes, params: MappingParams
+) -> np.ndarray | None:
+    """The lexical model's log-probabilities, or None when its weight is 0."""
+    return protos.lexical.log_probs(texts) if params.w_lex else None
 
 
 def _labels(ids: list[str], names: list[str], row: np.ndarray, order: np.ndarray) -> list:
@@ -843,7 +1030,7 @@ def map_document(
     """Sentence mappings, paragraph and document coverage, and the expected elements missed."""
     _check_version(framework)
     texts = segmented.sentence_texts
-    protos = _prototypes(framework, params.lr_c)
+    protos = _protos_for(framework, params)
     if texts:
         scores, protos, refs = _score_texts(texts, framework, params)
         negs = _negations(texts, _sentence_spans(segmented))
@@ -885,7 +1072,7 @@ def map_texts(
     from .classifier import split_sentences
 
     _check_version(framework)
-    protos = _prototypes(framework, params.lr_c)
+    protos = _protos_for(framework, params)
     pieces = [split_sentences(t) or ([t] if t.strip() else []) for t in texts]
     flat = [s for p in pieces for s in p]
     mappings = map_sentences(flat, framework, params) if flat else []

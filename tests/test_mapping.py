@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from pksb_reflect import mapping
@@ -166,3 +167,44 @@ def test_import_is_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_lexical_inference_matches_scikit_learn() -> None:
+    """The numpy lexical model scores exactly as the fitted scikit-learn pipeline would."""
+    sparse = pytest.importorskip("scipy.sparse")
+    text = pytest.importorskip("sklearn.feature_extraction.text")
+    linear = pytest.importorskip("sklearn.linear_model")
+    train = [
+        "I catalogued the pamphlets in RDA and added subject headings.",
+        "We wrote a retention schedule and disposal dates for the shared drive.",
+        "I taught students to evaluate sources and search Westlaw.",
+        "Café culture: a naïve survey of library users.",
+    ]
+    labels = np.array([0, 1, 2, 2])
+    arrays = mapping._fit_lexical(train, labels, 3, 16.0)
+    lexical = mapping._Lexical.from_arrays(*(arrays[k] for k in mapping._LEX_KEYS))
+    queries = ["Retention schedules for RDA records.", "A cafe survey", "zzz", ""]
+    vectorizers = [
+        text.TfidfVectorizer(
+            analyzer=analyzer,
+            sublinear_tf=True,
+            min_df=mapping.LEX_CHAR_MIN_DF if analyzer is mapping._char_terms else 1,
+        )
+        for analyzer in mapping._ANALYZERS
+    ]
+    x_train = sparse.hstack([v.fit_transform(train) for v in vectorizers]).tocsr()
+    x_query = sparse.hstack([v.transform(queries) for v in vectorizers]).tocsr()
+    model = linear.LogisticRegression(C=16.0, max_iter=3000).fit(x_train, labels)
+    assert np.allclose(lexical.log_probs(queries), model.predict_log_proba(x_query), atol=1e-4)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_other_versions_examples_train_areas_not_skills(version: str) -> None:
+    protos = mapping._protos_for(version, mapping.DEFAULT_PARAMS)
+    fw = mapping.load_framework(version)
+    own = {e for a in fw.areas for e in [*a.examples, *(x for s in a.skills for x in s.examples)]}
+    extra = [i for i, t in enumerate(protos.texts) if protos.text_kind[i] == "example"]
+    extra = [i for i in extra if protos.texts[i] not in own]
+    assert extra, "the crosswalk adds the other version's examples"
+    assert all(protos.text_label[i] in {a.id for a in fw.areas} for i in extra)
+    assert not np.isin(extra, protos.skill_gather).any()
