@@ -12,12 +12,13 @@ anchor and the majority baseline. --speed also times classify_sentences on 50 se
 from __future__ import annotations
 
 import argparse
-import ast
-import csv
+import functools
+import importlib.util
 import statistics
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -27,34 +28,23 @@ import numpy as np  # noqa: E402
 from pksb_reflect.classifier import CATEGORIES, classify_sentences  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "cered-en"
+TRAIN_SCRIPT = REPO / "models" / "reflection" / "train.py"
 ANCHOR = "XLM-RoBERTa-large (Nehyba & Štefánik 2022), EN test conf>=3: accuracy 0.794"
-
-
-def fix_mojibake(text: str) -> str:
-    """Undo UTF-8 read as cp1252/latin-1, as the training script does."""
-    for encoding in ("cp1252", "latin-1"):
-        try:
-            return text.encode(encoding).decode("utf-8")
-        except UnicodeError:
-            continue
-    return text
 
 
 def load_rows(path: Path) -> list[dict]:
     """Sentence, context, label (Difficulties normalised) and mean confidence per row."""
-    rows = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        for raw in csv.DictReader(handle, delimiter="\t"):
-            ratings = ast.literal_eval(raw["confidence"])
-            rows.append(
-                {
-                    "sentence": fix_mojibake(raw["sentence"]),
-                    "context": fix_mojibake(raw["context"]),
-                    "y": "Difficulty" if raw["y"] == "Difficulties" else raw["y"],
-                    "conf": sum(ratings) / len(ratings),
-                }
-            )
-    return rows
+    return _training_script().read_rows(path)
+
+
+@functools.cache
+def _training_script() -> ModuleType:
+    """models/reflection/train.py, whose CEReD reader this evaluation shares."""
+    spec = importlib.util.spec_from_file_location("reflection_train", TRAIN_SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def report(title: str, truth: list[str], pred: list[str], majority: str) -> None:

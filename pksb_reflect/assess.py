@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -64,13 +64,24 @@ class AssessOptions(BaseModel):
     )
 
 
-def _check_options(route: str, framework: str) -> None:
+def check_options(route: str, framework: str) -> None:
+    """Raise UsageError for an unknown route or framework version."""
     if route not in ROUTE_IDS:
         raise UsageError(f"unknown route {route!r}; choose one of {', '.join(ROUTE_IDS)}")
     if framework not in FRAMEWORK_VERSIONS:
         raise UsageError(
             f"unknown framework {framework!r}; choose one of {', '.join(FRAMEWORK_VERSIONS)}"
         )
+
+
+def make_options(route: str, framework: str, **settings: Any) -> AssessOptions:
+    """AssessOptions from keyword arguments, after checking the route and framework names."""
+    check_options(route, framework)
+    return AssessOptions(
+        route=route,  # type: ignore[arg-type]
+        framework=framework,  # type: ignore[arg-type]
+        **settings,
+    )
 
 
 def load_source(
@@ -127,10 +138,9 @@ def assess(
     `evidence` (files or folders), `pksb_audit` (CSV or YAML self-assessment) and `cpd_log`
     (CSV, revalidation) add the portfolio's other parts to the report when given.
     """
-    _check_options(route, framework)
-    options = AssessOptions(
-        route=route,  # type: ignore[arg-type]
-        framework=framework,  # type: ignore[arg-type]
+    options = make_options(
+        route,
+        framework,
         count_headings=count_headings,
         count_references=count_references,
         max_bytes=max_bytes,
@@ -151,7 +161,7 @@ def assess_many(
 ) -> list[Assessment | PksbError]:
     """Assess several statements in one batch; each entry is an Assessment or the error."""
     options = options or AssessOptions()
-    _check_options(options.route, options.framework)
+    check_options(options.route, options.framework)
     _read_side_inputs(options)  # a bad audit or CPD row fails fast, before any model loads
     loaded: list[SourceText | PksbError] = []
     budgets: list[TimeBudget] = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -219,6 +219,29 @@ def read_csv_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]
     return list(reader.fieldnames or []), rows
 
 
+def read_csv_table(
+    text: str,
+    name: str,
+    columns: dict[str, tuple[str, ...]],
+    required: Sequence[str],
+    needs: str,
+) -> list[tuple[int, dict[str, str | None]]]:
+    """(line number, {our field: cell}) per CSV row; InputError when a `required` column is absent.
+
+    `needs` names the required columns for the reader ('date, activity and hours').
+    """
+    headers, rows = read_csv_rows(text)
+    found = column_map(headers, columns)
+    missing = [f for f in required if f not in found]
+    if missing:
+        raise InputError(
+            f"needs columns {needs} (any case or order); "
+            f"missing {', '.join(missing)} in header {', '.join(h for h in headers if h)!r}",
+            name,
+        )
+    return [(line, {f: row.get(h) for f, h in found.items()}) for line, row in rows]
+
+
 def resolve_id(cited: str, framework: str, source_version: str | None = None) -> ResolvedId:
     """An area or skill id (or name) as written, in `framework`; ValueError when unknown.
 
@@ -312,16 +335,9 @@ def read_audit(path: str | Path, framework: str = "2021") -> AuditFile:
         rows, default_version = _yaml_rows(text, name)
         where = "entry"
     else:
-        headers, csv_rows = read_csv_rows(text)
-        found = column_map(headers, _COLUMNS)
-        missing = [f for f in ("id", "current", "desired") if f not in found]
-        if missing:
-            raise InputError(
-                "needs columns skill, current and desired (any case or order); "
-                f"missing {', '.join(missing)} in header {', '.join(h for h in headers if h)!r}",
-                name,
-            )
-        rows = [(line, {f: row.get(h) for f, h in found.items()}) for line, row in csv_rows]
+        rows = read_csv_table(
+            text, name, _COLUMNS, ("id", "current", "desired"), "skill, current and desired"
+        )
         default_version = None
         where = "row"
     if len(rows) > MAX_ROWS:

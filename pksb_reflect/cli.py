@@ -73,6 +73,39 @@ def _seconds(value: str) -> float:
     return seconds
 
 
+def _add_route_options(parser: argparse.ArgumentParser) -> None:
+    """--route and --framework, as check, review and compare take them."""
+    parser.add_argument(
+        "--route", choices=ROUTES, default="chartership", help="default: chartership"
+    )
+    parser.add_argument(
+        "--framework", choices=FRAMEWORKS, default="2021", help="PKSB version (default: 2021)"
+    )
+
+
+def _add_counting_options(parser: argparse.ArgumentParser, *, max_size_help: str) -> None:
+    """The word-counting flags and --max-size, as check and review take them."""
+    parser.add_argument(
+        "--count-headings", action="store_true", help="count headings towards the word limit"
+    )
+    parser.add_argument(
+        "--count-references",
+        action="store_true",
+        help="count the reference list and evidence labels towards the word limit",
+    )
+    parser.add_argument(
+        "--max-size", type=_megabytes, default=None, metavar="MB", help=max_size_help
+    )
+
+
+def _apply_no_cache(args: argparse.Namespace) -> None:
+    """Turn the on-disk embedding cache off for this run when --no-cache was given."""
+    if args.no_cache:
+        from .cache import disable_disk_cache
+
+        disable_disk_cache()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="pksb-reflect",
@@ -93,30 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "file", metavar="FILE", help="statement (.txt, .md, .docx, .pdf) or - for stdin"
     )
-    check.add_argument(
-        "--route", choices=ROUTES, default="chartership", help="default: chartership"
-    )
-    check.add_argument(
-        "--framework", choices=FRAMEWORKS, default="2021", help="PKSB version (default: 2021)"
-    )
+    _add_route_options(check)
     check.add_argument("--format", choices=CHECK_FORMATS, default="text", help="default: text")
     check.add_argument("--out", metavar="PATH", help="write the report here instead of stdout")
     check.add_argument("--force", action="store_true", help="overwrite an existing --out file")
-    check.add_argument(
-        "--count-headings", action="store_true", help="count headings towards the word limit"
-    )
-    check.add_argument(
-        "--count-references",
-        action="store_true",
-        help="count the reference list and evidence labels towards the word limit",
-    )
-    check.add_argument(
-        "--max-size",
-        type=_megabytes,
-        default=None,
-        metavar="MB",
-        help="largest input file to read, in MB (default: 20)",
-    )
+    _add_counting_options(check, max_size_help="largest input file to read, in MB (default: 20)")
     check.add_argument(
         "--max-seconds",
         type=_seconds,
@@ -156,10 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    if args.no_cache:
-        from .cache import disable_disk_cache
-
-        disable_disk_cache()
+    _apply_no_cache(args)
     from .errors import display_name
     from .limits import DEFAULT_MAX_SECONDS, LOAD_GRACE_SECONDS, hard_time_limit
     from .render import render
@@ -227,12 +238,7 @@ def _add_review_parser(commands: argparse._SubParsersAction) -> None:
         ),
     )
     review.add_argument("folder", metavar="FOLDER", help="folder of drafts (searched recursively)")
-    review.add_argument(
-        "--route", choices=ROUTES, default="chartership", help="default: chartership"
-    )
-    review.add_argument(
-        "--framework", choices=FRAMEWORKS, default="2021", help="PKSB version (default: 2021)"
-    )
+    _add_route_options(review)
     review.add_argument("--out", metavar="DIR", required=True, help="folder for the reports")
     review.add_argument(
         "--format", choices=REVIEW_FORMATS, default=None, help="report format (default: html)"
@@ -242,17 +248,7 @@ def _add_review_parser(commands: argparse._SubParsersAction) -> None:
     )
     review.add_argument("--force", action="store_true", help="overwrite existing reports")
     review.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
-    review.add_argument(
-        "--count-headings", action="store_true", help="count headings towards the word limit"
-    )
-    review.add_argument(
-        "--count-references",
-        action="store_true",
-        help="count the reference list and evidence labels towards the word limit",
-    )
-    review.add_argument(
-        "--max-size", type=_megabytes, default=None, metavar="MB", help="largest file, in MB"
-    )
+    _add_counting_options(review, max_size_help="largest file, in MB")
     review.set_defaults(handler=_run_review)
 
 
@@ -264,22 +260,14 @@ def _add_compare_parser(commands: argparse._SubParsersAction) -> None:
     )
     compare.add_argument("old", metavar="OLD", help="the earlier draft")
     compare.add_argument("new", metavar="NEW", help="the later draft")
-    compare.add_argument(
-        "--route", choices=ROUTES, default="chartership", help="default: chartership"
-    )
-    compare.add_argument(
-        "--framework", choices=FRAMEWORKS, default="2021", help="PKSB version (default: 2021)"
-    )
+    _add_route_options(compare)
     compare.add_argument("--format", choices=COMPARE_FORMATS, default="text", help="default: text")
     compare.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     compare.set_defaults(handler=_run_compare)
 
 
 def _run_review(args: argparse.Namespace) -> int:
-    if args.no_cache:
-        from .cache import disable_disk_cache
-
-        disable_disk_cache()
+    _apply_no_cache(args)
     from .render import FORMATS
     from .review import review
 
@@ -360,10 +348,7 @@ class _ReviewProgress:
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    if args.no_cache:
-        from .cache import disable_disk_cache
-
-        disable_disk_cache()
+    _apply_no_cache(args)
     from .compare import compare, render_comparison
 
     comparison = compare(args.old, args.new, args.route, framework=args.framework)

@@ -254,13 +254,12 @@ def compare(
     max_bytes: int | None = None,
 ) -> DraftComparison:
     """Assess two drafts in one batch and say what changed between them."""
-    from .assess import AssessOptions, _check_options, assess_many
+    from .assess import assess_many, make_options
     from .errors import PksbError
 
-    _check_options(route, framework)
-    options = AssessOptions(
-        route=route,  # type: ignore[arg-type]
-        framework=framework,  # type: ignore[arg-type]
+    options = make_options(
+        route,
+        framework,
         count_headings=count_headings,
         count_references=count_references,
         **({"max_bytes": max_bytes} if max_bytes else {}),

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from .audit import column_map, read_csv_rows, read_table_text, resolve_id
+from .audit import read_csv_table, read_table_text, resolve_id
 from .errors import InputError
 from .framework import load_route
 
@@ -256,19 +256,13 @@ def parse_hours(text: str) -> float:
 def read_cpd_log(path: str | Path, framework: str = "2021") -> CpdLog:
     """Parse and validate a CPD log CSV; the first bad row raises a one-line error."""
     text, name = read_table_text(path, "CPD log")
-    headers, rows = read_csv_rows(text)
-    found = column_map(headers, _COLUMNS)
-    missing = [f for f in ("date", "activity", "hours") if f not in found]
-    if missing:
-        raise InputError(
-            "needs columns date, activity and hours (any case or order); "
-            f"missing {', '.join(missing)} in header {', '.join(h for h in headers if h)!r}",
-            name,
-        )
+    rows = read_csv_table(
+        text, name, _COLUMNS, ("date", "activity", "hours"), "date, activity and hours"
+    )
     entries: list[CpdEntry] = []
     for line, row in rows:
         try:
-            entries.append(_entry(line, {f: row.get(h) or "" for f, h in found.items()}, framework))
+            entries.append(_entry(line, {f: v or "" for f, v in row.items()}, framework))
         except ValueError as exc:
             raise InputError(f"row {line}: {exc}", name) from None
     if not entries:

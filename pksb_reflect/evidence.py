@@ -15,7 +15,6 @@ An evidence file that cannot be read is listed with its one-line error; the rest
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +24,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .errors import PksbError, display_name
-from .ingest import DEFAULT_MAX_BYTES, SUFFIX_FORMATS, SourceText, read_source
+from .ingest import DEFAULT_MAX_BYTES, SourceText, find_documents, read_source
 from .mapping import LabelScore
 
 if TYPE_CHECKING:
@@ -182,7 +181,7 @@ def find_evidence_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[s
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            files.extend(_walk(path))
+            files.extend(find_documents(path))
         elif path.exists() or path.is_symlink():
             files.append(path)
         else:
@@ -194,28 +193,6 @@ def find_evidence_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[s
         )
         unique = unique[:MAX_EVIDENCE_FILES]
     return unique, problems
-
-
-def _walk(root: Path) -> list[Path]:
-    found: list[Path] = []
-    seen: set[tuple[int, int]] = set()
-    for current, dirs, names in os.walk(root, followlinks=True):
-        here = Path(current)
-        try:
-            info = here.stat()
-        except OSError:
-            dirs[:] = []
-            continue
-        if (info.st_dev, info.st_ino) in seen:  # a link loop ends here
-            dirs[:] = []
-            continue
-        seen.add((info.st_dev, info.st_ino))
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in names:
-            if name.startswith((".", "~$")) or Path(name).suffix.lower() not in SUFFIX_FORMATS:
-                continue
-            found.append(here / name)
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix().lower())
 
 
 def file_label(name: str) -> tuple[str, str] | None:

@@ -771,6 +771,22 @@ def _rank(weight: float, order: int, point: Point, tag: str = "") -> _Ranked:
     return _Ranked((-weight, order, point.title), point, tag)
 
 
+def _choose(ranked: list[_Ranked]) -> list[Point]:
+    """The best-ranked points (sorts `ranked`), at most MAX_POINTS and two paragraph points."""
+    ranked.sort()
+    chosen: list[Point] = []
+    paragraph_items = 0
+    for item in ranked:
+        if item.tag == "paragraph":
+            if paragraph_items >= 2:
+                continue
+            paragraph_items += 1
+        chosen.append(item.point)
+        if len(chosen) == MAX_POINTS:
+            break
+    return chosen
+
+
 def _paragraph_stages(doc: _Doc, paragraph: int) -> list[_Sent]:
     return [s for s in doc.sents if s.s.paragraph == paragraph]
 
@@ -914,17 +930,7 @@ def _priorities(
                 "descriptive sentences listed under 'Where to cut' before adding anything."
             ),
         )))  # fmt: skip
-    ranked.sort()
-    chosen: list[Point] = []
-    paragraph_items = 0
-    for item in ranked:
-        if item.tag == "paragraph":
-            if paragraph_items >= 2:
-                continue
-            paragraph_items += 1
-        chosen.append(item.point)
-        if len(chosen) == MAX_POINTS:
-            break
+    chosen = _choose(ranked)
     if len(chosen) < MIN_POINTS:
         chosen.extend(_polish(doc, criteria, chosen)[: MIN_POINTS - len(chosen)])
     return chosen
@@ -1119,18 +1125,7 @@ def _strengths(doc: _Doc, criteria: Sequence[CriterionFeedback]) -> list[Point]:
                 "right starting point for reflective writing."
             ),
         )))  # fmt: skip
-    ranked.sort()
-    chosen: list[Point] = []
-    paragraph_items = 0
-    for item in ranked:
-        if item.tag == "paragraph":
-            if paragraph_items >= 2:
-                continue
-            paragraph_items += 1
-        chosen.append(item.point)
-        if len(chosen) == MAX_POINTS:
-            break
-    return chosen
+    return _choose(ranked)
 
 
 def _label_key(label: str) -> tuple[int, str]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -104,6 +105,51 @@ class SourceText(BaseModel):
     def analysis_text(self) -> str:
         """The text with quotes, dashes and spaces normalised; same length, same offsets."""
         return self.text.translate(_NORMALISE)
+
+
+def find_documents(
+    root: str | Path,
+    *,
+    suffixes: Collection[str] = tuple(SUFFIX_FORMATS),
+    exclude: Collection[str | Path] = (),
+) -> list[Path]:
+    """Files under `root` with one of `suffixes`, recursively, sorted by relative path.
+
+    Hidden files and folders and Word's '~$' lock files are skipped, and so are the `exclude`
+    folders (compared by real path); symlinked folders are followed once each, by (st_dev,
+    st_ino), so a link loop ends. Names are matched by suffix alone: a caller that needs
+    regular files checks them itself.
+    """
+    root = Path(root)
+    excluded = {real_path(Path(p)) for p in exclude}
+    seen: set[tuple[int, int]] = set()
+    found: list[Path] = []
+    for current, dirs, names in os.walk(root, followlinks=True):
+        here = Path(current)
+        try:
+            info = here.stat()
+        except OSError:
+            dirs[:] = []
+            continue
+        identity = (info.st_dev, info.st_ino)
+        if identity in seen or (excluded and real_path(here) in excluded):  # a link loop ends
+            dirs[:] = []
+            continue
+        seen.add(identity)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in names:
+            if name.startswith((".", "~$")) or Path(name).suffix.lower() not in suffixes:
+                continue
+            found.append(here / name)
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix().lower())
+
+
+def real_path(path: Path) -> str:
+    """`path` with links resolved, or its absolute form where that cannot be done."""
+    try:
+        return os.path.realpath(path)
+    except OSError:
+        return str(path.absolute())
 
 
 def read_source(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel
 
@@ -51,18 +51,7 @@ MarkerKind = Literal[
     "change_growth",
     "wider_context",
 ]
-MARKER_KINDS: tuple[str, ...] = (
-    "first_person",
-    "mental_verb",
-    "feeling",
-    "causal",
-    "contrast",
-    "hedge",
-    "future_intention",
-    "perspective",
-    "change_growth",
-    "wider_context",
-)
+MARKER_KINDS: tuple[str, ...] = get_args(MarkerKind)
 COMPONENT_NAME = "reflective_markers"
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from .errors import EXIT_OK, EXIT_PARTIAL, OutputError, PksbError, UsageError
+from .ingest import find_documents, real_path
 
 DRAFT_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 REPORT_SUFFIX = {"html": ".html", "markdown": ".md", "json": ".json", "text": ".txt"}
@@ -140,36 +141,8 @@ def find_drafts(folder: str | Path, exclude: Sequence[str | Path] = ()) -> list[
     root = Path(folder)
     if not root.is_dir():
         raise UsageError("is not a folder", str(root))
-    excluded = {_real(Path(p)) for p in exclude}
-    seen: set[tuple[int, int]] = set()
-    found: list[Path] = []
-    for current, dirs, files in os.walk(root, followlinks=True):
-        here = Path(current)
-        try:
-            info = here.stat()
-        except OSError:
-            dirs[:] = []
-            continue
-        identity = (info.st_dev, info.st_ino)
-        if identity in seen or _real(here) in excluded:
-            dirs[:] = []
-            continue
-        seen.add(identity)
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            if name.startswith((".", "~$")) or Path(name).suffix.lower() not in DRAFT_SUFFIXES:
-                continue
-            path = here / name
-            if path.is_file():
-                found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix().lower())
-
-
-def _real(path: Path) -> str:
-    try:
-        return os.path.realpath(path)
-    except OSError:
-        return str(path.absolute())
+    found = find_documents(root, suffixes=DRAFT_SUFFIXES, exclude=exclude)
+    return [path for path in found if path.is_file()]
 
 
 def report_names(relative: Sequence[str], fmt: str) -> list[str]:
@@ -420,18 +393,18 @@ def review(
     the summary cannot be written (or would overwrite files without `force`). Drafts that
     cannot be read are rows with `ok=False`; the rest are reviewed regardless.
     """
-    from .assess import AssessOptions, _check_options
+    from .assess import check_options, make_options
     from .render import FORMATS
 
     started = time.perf_counter()
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    _check_options(route, framework)
+    check_options(route, framework)
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     root = Path(folder)
     out = Path(out_dir)
-    if root.is_dir() and out.exists() and _real(out) == _real(root):
+    if root.is_dir() and out.exists() and real_path(out) == real_path(root):
         raise UsageError("--out must be a different folder from the drafts folder", str(out))
     drafts = find_drafts(root, exclude=[out])
     relative = [path.relative_to(root).as_posix() for path in drafts]
@@ -440,9 +413,9 @@ def review(
     if on_start is not None:
         on_start(len(drafts))
 
-    options = AssessOptions(
-        route=route,  # type: ignore[arg-type]
-        framework=framework,  # type: ignore[arg-type]
+    options = make_options(
+        route,
+        framework,
         count_headings=count_headings,
         count_references=count_references,
         **({"max_bytes": max_bytes} if max_bytes else {}),

@@ -52,24 +52,37 @@ def fix_mojibake(text: str) -> str:
     return text
 
 
-def load_split(path: Path) -> list[dict]:
-    """Rows of a CEReD tsv: sentence, its neighbours from the context, label, mean confidence."""
+def read_rows(path: Path) -> list[dict]:
+    """Rows of a CEReD tsv: sentence and context (mojibake undone), label, mean confidence."""
     rows = []
     with path.open(newline="", encoding="utf-8") as handle:
         for raw in csv.DictReader(handle, delimiter="\t"):
             ratings = ast.literal_eval(raw["confidence"])
-            label = "Difficulty" if raw["y"] == "Difficulties" else raw["y"]
-            sentence = fix_mojibake(raw["sentence"])
-            prev, nxt = clf.neighbours(sentence, fix_mojibake(raw["context"]))
             rows.append(
                 {
-                    "sentence": sentence,
-                    "prev": prev,
-                    "next": nxt,
-                    "y": clf.CATEGORIES.index(label),
+                    "sentence": fix_mojibake(raw["sentence"]),
+                    "context": fix_mojibake(raw["context"]),
+                    "y": "Difficulty" if raw["y"] == "Difficulties" else raw["y"],
                     "conf": sum(ratings) / len(ratings),
                 }
             )
+    return rows
+
+
+def load_split(path: Path) -> list[dict]:
+    """Rows of a CEReD tsv: sentence, its neighbours from the context, label, mean confidence."""
+    rows = []
+    for row in read_rows(path):
+        prev, nxt = clf.neighbours(row["sentence"], row["context"])
+        rows.append(
+            {
+                "sentence": row["sentence"],
+                "prev": prev,
+                "next": nxt,
+                "y": clf.CATEGORIES.index(row["y"]),
+                "conf": row["conf"],
+            }
+        )
     return rows
 
 
