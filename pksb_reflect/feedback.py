@@ -1260,16 +1260,22 @@ def _summary(
 ) -> str:
     met = sum(c.judgement == "met" for c in criteria)
     partly = sum(c.judgement == "partly" for c in criteria)
-    words = {0: "None of the three", 1: "One of the three", 2: "Two of the three", 3: "All three"}
-    lead = f"{words[met]} {route.name} criteria {'is' if met == 1 else 'are'} met"
-    if partly:
-        lead += f" and {partly} {'is' if partly == 1 else 'are'} partly there"
-    lead += "."
-    share = sum(s.stage != "what" for s in doc.sents) / len(doc.sents) if doc.sents else 0.0
+    missing = len(criteria) - met - partly
+    if met == len(criteria):
+        lead = f"All {len(criteria)} {route.name} criteria are met."
+    else:
+        counts = [f"{met} of {len(criteria)} met"]
+        counts += [f"{partly} partly there"] if partly else []
+        counts += [f"{missing} not yet evident"] if missing else []
+        lead = f"{route.name} criteria: {', '.join(counts)}."
     if doc.reflection is not None:
         level = doc.reflection.document
-        lead += f" Overall the writing is {level.level_name} ({share:.0%} of sentences reflect)."
+        lead += (
+            f" Overall the writing reads as {level.level_name} (level {level.level}; "
+            f"{level.reflective_share:.0%} of sentences reflect)."
+        )
     else:
+        share = sum(s.stage != "what" for s in doc.sents) / len(doc.sents) if doc.sents else 0.0
         lead += f" {share:.0%} of sentences go beyond describing what happened."
     if priorities:
         title = priorities[0].title

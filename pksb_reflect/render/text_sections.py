@@ -86,9 +86,12 @@ def _pksb(console: Console, assessment: Assessment) -> None:
     if coverage is None:
         return
     console.rule("PKSB coverage", style="dim")
-    for area in coverage.areas[:8]:
+    console.print(f" {'Area':<46} {'how clearly shown':<20} share of evidence")
+    shown = sorted(coverage.areas, key=lambda a: (-a.share, -a.strength, a.id))
+    for area in [a for a in shown if a.strength > 0][:8]:
+        name = area.name if len(area.name) <= 46 else area.name[:45] + "…"
         bar = "█" * round(area.strength * 20)
-        console.print(f" {escape(area.name[:40]):<40} {bar:<20} {area.strength:.0%}")
+        console.print(f" {escape(name):<46} {bar:<20} {area.share:.0%}")
     if coverage.missing_expected:
         names = {a.id: a.name for a in coverage.areas}
         missing = ", ".join(names.get(m, m) for m in coverage.missing_expected)
