@@ -662,16 +662,17 @@ def _is_perfect(verb: object) -> bool:
     )
 
 
-def negation_of(span: Doc | Span) -> tuple[bool, bool, list[str]]:
+def negation_of(span: Doc | Span | str) -> tuple[bool, bool, list[str]]:
     """(negated, hedged, cues) for a parsed sentence.
 
     Negated means the writer says they lack the experience: every main verb (the root and verbs
     joined to it) is negated in the perfect ('I have never catalogued') or with 'yet', or they say
     they had no opportunity / are yet to. A negated present or past ('we do not withdraw titles',
     'I never discuss searches') usually states a principle or a choice, which is evidence, so it
-    is only listed in `cues`. "Not only" is not negation.
+    is only listed in `cues`. "Not only" is not negation. Plain text with no negating word is
+    read by the regexes alone.
     """
-    text = span.text
+    text = span if isinstance(span, str) else span.text
     cues: list[str] = []
     hedged = False
     for match in _HEDGE.finditer(text):
@@ -682,7 +683,8 @@ def negation_of(span: Doc | Span) -> tuple[bool, bool, list[str]]:
     if chance and not _NOT_REALLY_NEGATION.search(text):
         cues.append(chance.group(0))
         negated = True
-    sents = list(span.sents) if hasattr(span, "sents") else [span]
+    # Unparsed text (no negating word in it) has no negated verbs to find.
+    sents = [] if isinstance(span, str) else list(span.sents) if hasattr(span, "sents") else [span]
     has_yet = bool(re.search(r"\byet\b", text, re.IGNORECASE))
     for sent in sents:
         root = sent.root
@@ -698,12 +700,20 @@ def negation_of(span: Doc | Span) -> tuple[bool, bool, list[str]]:
     return negated, hedged and not negated, list(dict.fromkeys(cues))
 
 
+# Only a negating word can give a verb a `neg` child; other triggers are read by regex alone.
+_NEEDS_PARSE = re.compile(r"\b(?:not|never|nor|neither|cannot|no longer)\b|n't\b", re.IGNORECASE)
+
+
 def _negations(texts: Sequence[str], spans: Sequence[Doc | Span | None] | None) -> list[tuple]:
-    """Negation for each sentence, parsing only those that contain a trigger word."""
+    """Negation for each sentence, parsing only those that contain a negating word."""
     out: list[tuple[bool, bool, list[str]]] = [(False, False, [])] * len(texts)
     todo = [i for i, t in enumerate(texts) if _TRIGGER.search(t)]
     if not todo:
         return out
+    for i in todo:
+        if not _NEEDS_PARSE.search(texts[i]) and (spans is None or spans[i] is None):
+            out[i] = negation_of(texts[i])
+    todo = [i for i in todo if _NEEDS_PARSE.search(texts[i]) or (spans and spans[i] is not None)]
     missing = [i for i in todo if spans is None or spans[i] is None]
     parsed: dict[int, Doc | Span] = {}
     if missing:
