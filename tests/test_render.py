@@ -131,3 +131,28 @@ def test_cli_writes_report(tmp_path: Path, fmt: str, suffix: str) -> None:
     assert main(args) != 0  # refuses to overwrite
     assert main([*args, "--force"]) == 0
     assert out.read_text(encoding="utf-8") == first
+
+
+def test_portfolio_findings_are_written_as_sentences_in_every_format() -> None:
+    folder = EXAMPLES / "certification"
+    cert = assess(
+        folder / "statement.md",
+        "certification",
+        evidence=[folder / "evidence"],
+        pksb_audit=folder / "pksb_audit.csv",
+    )
+    reval = assess(
+        EXAMPLES / "revalidation.md",
+        "revalidation",
+        cpd_log=EXAMPLES / "revalidation_cpd_log.csv",
+    )
+    for fmt in ("text", "markdown", "html"):
+        cert_report = render(cert, fmt)
+        assert "E5" in cert_report and "never used in the statement" in cert_report
+        assert "no evidence file is labelled E6" in cert_report
+        assert "aiming for 3 (gap 2)" in cert_report
+        reval_report = render(reval, fmt)
+        assert "meets the 20-hour need" in reval_report
+        assert "First aid at work refresher" in reval_report
+        # Findings are prose, not a dump of field names.
+        assert "label_source" not in cert_report and "semantic_threshold" not in reval_report

@@ -8,7 +8,6 @@ the same judgements.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from ..feedback import STAGE_LABELS, Feedback, feedback_for
@@ -32,7 +31,6 @@ STAGE_GLOSS = {
     "so_what": "So what? why it mattered",
     "now_what": "Now what? what changes",
 }
-EXTRA_SECTIONS = (("evidence", "Evidence"), ("audit", "PKSB self-assessment"), ("cpd", "CPD log"))
 
 
 def part(assessment: Assessment, name: str) -> Any:
@@ -55,40 +53,109 @@ def paragraph_numbers(assessment: Assessment) -> dict[int, int]:
     return {p.index: n for n, p in enumerate(body, start=1)}
 
 
-def flatten(value: Any, prefix: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:
-    """(key, value) rows from a model of unknown shape, for the evidence/audit/CPD sections.
+def portfolio_sections(assessment: Assessment) -> list[tuple[str, list[str]]]:
+    """The evidence, self-assessment and CPD findings as (title, plain sentences) per section.
 
-    Lists of models are summarised one row per item; depth is bounded so a large model stays a
-    readable table.
+    Each renderer escapes and lays out the sentences its own way; paragraph numbers are the
+    body paragraphs as the feedback counts them.
     """
-    if hasattr(value, "model_dump"):
-        value = value.model_dump(mode="json")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
-            if isinstance(item, dict | list) and depth < 2:
-                yield from flatten(item, name, depth + 1)
-            else:
-                yield name, _short(item)
-    elif isinstance(value, list):
-        for number, item in enumerate(value[:50], start=1):
-            name = f"{prefix}[{number}]"
-            if isinstance(item, dict) and depth < 2:
-                summary = "; ".join(
-                    f"{k}: {_short(v, 60)}"
-                    for k, v in item.items()
-                    if not isinstance(v, dict | list)
-                )
-                yield name, summary
-            else:
-                yield name, _short(item)
-        if len(value) > 50:
-            yield f"{prefix}[…]", f"{len(value) - 50} more"
-    else:
-        yield prefix or "value", _short(value)
+    numbers = paragraph_numbers(assessment)
+    sections: list[tuple[str, list[str]]] = []
+    evidence = part(assessment, "evidence")
+    if evidence is not None:
+        sections.append(("Evidence", _evidence_lines(evidence, numbers)))
+    audit = part(assessment, "audit")
+    if audit is not None:
+        sections.append(("PKSB self-assessment", _audit_lines(audit, numbers)))
+    cpd = part(assessment, "cpd")
+    if cpd is not None:
+        sections.append(("CPD log", _cpd_lines(cpd)))
+    return sections
 
 
-def _short(value: Any, limit: int = 160) -> str:
-    text = "" if value is None else str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _paragraphs(indexes: list[int], numbers: dict[int, int]) -> str:
+    found = sorted({numbers[i] for i in indexes if i in numbers})
+    if not found:
+        return ""
+    label = "paragraph" if len(found) == 1 else "paragraphs"
+    return f"{label} {', '.join(str(n) for n in found)}"
+
+
+def _evidence_lines(evidence: Any, numbers: dict[int, int]) -> list[str]:
+    lines: list[str] = []
+    cited: dict[str, list[int]] = {}
+    described: dict[str, list[int]] = {}
+    for link in evidence.links:
+        target = cited if link.kind == "explicit" else described
+        target.setdefault(link.evidence, []).append(link.paragraph)
+    for item in evidence.items:
+        if not item.readable:
+            continue
+        areas = ", ".join(a.name for a in item.areas[:2])
+        line = f"{item.id}: {item.title or item.name} ({item.name}, {item.words} words)"
+        line += f", mainly {areas}" if areas else ""
+        if item.id in cited:
+            line += f"; cited in {_paragraphs(cited[item.id], numbers)}"
+        if item.id in described:
+            line += f"; described without its label in {_paragraphs(described[item.id], numbers)}"
+        if item.id in evidence.unused:
+            line += "; never used in the statement: cite it where it supports a point, or drop it"
+        lines.append(line + ".")
+    for missing in evidence.missing_references:
+        where = _paragraphs([missing.paragraph], numbers) or "the statement"
+        lines.append(
+            f"{where[:1].upper()}{where[1:]} cites {missing.reference}, but no evidence file "
+            f"is labelled {missing.label}."
+        )
+    for claim in evidence.unsupported_claims:
+        where = _paragraphs([claim.paragraph], numbers) or "The statement"
+        quote = f': "{claim.quotes[0]}"' if claim.quotes else ""
+        lines.append(
+            f"{where[:1].upper()}{where[1:]} claims a result with no evidence behind it{quote}"
+        )
+    for area in evidence.unsupported_areas:
+        lines.append(f"{area.name} is shown in the statement, but no evidence item supports it.")
+    lines.extend(evidence.errors)
+    lines.extend(evidence.warnings)
+    return lines
+
+
+def _audit_lines(audit: Any, numbers: dict[int, int]) -> list[str]:
+    lines: list[str] = []
+    for gap in audit.gaps:
+        label = f"{gap.id} {gap.name}" if gap.id[:1].isdigit() else gap.name
+        line = f"{label}: rated {gap.current}, aiming for {gap.desired} (gap {gap.gap})"
+        paragraphs = _paragraphs([hit.paragraph for hit in gap.statement], numbers)
+        if paragraphs:
+            line += f"; the statement addresses it in {paragraphs}"
+        if gap.evidence:
+            line += f"; evidence {', '.join(gap.evidence)}"
+        if not gap.addressed:
+            line += "; nothing in the statement or the evidence addresses it yet"
+        lines.append(line + ".")
+    if not audit.gaps:
+        lines.append("No gaps: every desired rating equals the current one.")
+    if audit.no_comment:
+        lines.append(
+            f"No comment for {', '.join(audit.no_comment)}: assessors read the comments, so say "
+            "how you will show the learning."
+        )
+    lines.extend(audit.warnings)
+    return lines
+
+
+def _cpd_lines(cpd: Any) -> list[str]:
+    lines = [f"{cpd.message[:1].upper()}{cpd.message[1:]}."]
+    for year in cpd.years[1:]:
+        lines.append(
+            f"Earlier year {year.start} to {year.end}: {year.hours:g} hours from "
+            f"{year.entries} activities."
+        )
+    for activity in cpd.activities:
+        if not activity.reflected and activity.row in cpd.not_reflected:
+            lines.append(
+                f"Not reflected on in the statement: {activity.activity} "
+                f"({activity.date}, {activity.hours:g} h)."
+            )
+    lines.extend(cpd.warnings)
+    return lines

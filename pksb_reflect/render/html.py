@@ -14,13 +14,12 @@ from ..feedback import Feedback, Point
 from ..results import Assessment
 from .common import (
     CATEGORY_GLOSS,
-    EXTRA_SECTIONS,
     JUDGEMENT_LABEL,
     STAGE_GLOSS,
     feedback_of,
-    flatten,
     paragraph_numbers,
     part,
+    portfolio_sections,
     stage_label,
 )
 
@@ -320,14 +319,11 @@ def _balance_chart(fb: Feedback) -> str:
 
 def _evidence(assessment: Assessment) -> str:
     sections = []
-    for name, title in EXTRA_SECTIONS:
-        value = part(assessment, name)
-        if value is None:
-            continue
-        rows = "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in flatten(value))
+    for number, (title, lines) in enumerate(portfolio_sections(assessment), start=1):
+        items = "".join(f"<li>{esc(line)}</li>" for line in lines)
         sections.append(
-            f'<section class="card" id="{name}"><h2>{esc(title)}</h2>'
-            f'<table class="kv">{rows}</table></section>'
+            f'<section class="card" id="portfolio-{number}"><h2>{esc(title)}</h2>'
+            f"<ul>{items}</ul></section>"
         )
     numbers = paragraph_numbers(assessment)
     cited = [

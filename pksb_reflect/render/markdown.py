@@ -11,12 +11,11 @@ import re
 from ..results import Assessment
 from .common import (
     CATEGORY_GLOSS,
-    EXTRA_SECTIONS,
     JUDGEMENT_LABEL,
     feedback_of,
-    flatten,
     paragraph_numbers,
     part,
+    portfolio_sections,
     stage_label,
 )
 
@@ -89,14 +88,10 @@ def render_markdown(assessment: Assessment) -> str:
     out.extend(_word_count(assessment))
     out.extend(_reflection(assessment))
     out.extend(_pksb(assessment))
-    for name, title in EXTRA_SECTIONS:
-        value = part(assessment, name)
-        if value is None:
-            continue
+    for title, lines in portfolio_sections(assessment):
         out.append(f"## {title}")
         out.append("")
-        for key, text in flatten(value):
-            out.append(f"- {md_escape(key)}: {md_escape(text)}")
+        out.extend(f"- {md_escape(line)}" for line in lines)
         out.append("")
     out.extend(_statement(assessment, fb.sentence_stages))
     if assessment.warnings:

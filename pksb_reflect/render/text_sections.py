@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ..feedback import short
 from ..results import Assessment
-from .common import EXTRA_SECTIONS, JUDGEMENT_LABEL, feedback_of, flatten, part
+from .common import JUDGEMENT_LABEL, feedback_of, part, portfolio_sections
 
 JUDGEMENT_STYLE = {"met": "green", "partly": "yellow", "not yet evident": "red"}
 
@@ -55,13 +55,10 @@ def feedback_sections(console: Console, assessment: Assessment) -> None:
             )
     _reflection(console, assessment)
     _pksb(console, assessment)
-    for name, title in EXTRA_SECTIONS:
-        value = part(assessment, name)
-        if value is None:
-            continue
+    for title, lines in portfolio_sections(assessment):
         console.rule(title, style="dim")
-        for key, text in list(flatten(value))[:40]:
-            console.print(f" {escape(key)}: {escape(text)}")
+        for line in lines:
+            console.print(f" - {escape(line)}")
     console.print(f"[dim]{escape('; '.join(fb.basis))}[/]")
 
 
