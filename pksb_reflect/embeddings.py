@@ -64,9 +64,9 @@ def model_dir() -> Path:
 
 
 def _stamp_path() -> Path:
-    from platformdirs import user_cache_dir
+    from .cache import cache_dir
 
-    return Path(user_cache_dir("pksb-reflect")) / "verified-models.json"
+    return cache_dir() / "verified-models.json"
 
 
 def verify_weights(weights: Path) -> None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import os
 import re
 import unicodedata
@@ -43,6 +44,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
+from .errors import ModelError
 from .framework import (
     FRAMEWORK_VERSIONS,
     Framework,
@@ -50,6 +52,7 @@ from .framework import (
     load_framework,
     translate_id,
 )
+from .paths import bundled
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
@@ -379,19 +382,35 @@ CACHE_FORMAT = 2
 _LEX_KEYS = ("lex_terms", "lex_block", "lex_idf", "lex_weight", "lex_bias")
 
 
-def _cache_file(texts: list[str], labels: np.ndarray, lr_c: float, lex_c: float) -> Path | None:
-    """Where the framework's vectors and fitted weights are kept between processes."""
+def _cache_name(texts: list[str], labels: np.ndarray, lr_c: float, lex_c: float) -> str:
+    """The file name of the framework's vectors and fitted weights: a digest of every input."""
     from .embeddings import Encoder
 
-    try:
-        from platformdirs import user_cache_dir
-    except ImportError:
-        return None
     digest = hashlib.sha256()
     for part in (Encoder.model_key, str(CACHE_FORMAT), repr(lr_c), repr(lex_c), *texts):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(labels.astype(np.int64).tobytes())
-    return Path(user_cache_dir("pksb-reflect")) / "mapping" / f"{digest.hexdigest()[:32]}.npz"
+    return f"{digest.hexdigest()[:32]}.npz"
+
+
+def _bundled_file(name: str) -> Path | None:
+    """The copy shipped in models/mapping/ (built by its build.py), if its sha256 checks out.
+
+    It spares a first run the tens of seconds of encoding the framework; a missing or altered
+    file (or one for other framework data) is simply not used.
+    """
+    try:
+        folder = bundled("models") / "mapping"
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        expected = manifest["files"][name]
+        path = folder / name
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except (OSError, ValueError, KeyError, ModelError):
+        return None
+    return path if digest.hexdigest() == expected else None
 
 
 def _embedded(
@@ -402,12 +421,16 @@ def _embedded(
     Encoding ~2,700 framework texts costs tens of seconds on a laptop CPU, so the result is
     saved (plain arrays, no pickle) under the user cache, keyed by model, texts and settings.
     """
+    from .cache import cache_dir
     from .embeddings import get_encoder
 
-    path = _cache_file(texts, labels, lr_c, lex_c)
-    if path is not None and path.is_file():
+    name = _cache_name(texts, labels, lr_c, lex_c)
+    path = cache_dir() / "mapping" / name
+    for candidate in (_bundled_file(name), path):
+        if candidate is None or not candidate.is_file():
+            continue
         try:
-            with np.load(path, allow_pickle=False) as saved:
+            with np.load(candidate, allow_pickle=False) as saved:
                 matrix, weight, bias = saved["matrix"], saved["weight"], saved["bias"]
                 lex = {k: saved[k] for k in _LEX_KEYS}
             if matrix.shape[0] == len(texts) and weight.shape[1] == n_classes:
@@ -417,14 +440,13 @@ def _embedded(
     matrix = get_encoder().encode(texts)
     weight, bias = _fit_lr(matrix, labels, n_classes, lr_c)
     lex = _fit_lexical(texts, labels, n_classes, lex_c)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-            np.savez(tmp, matrix=matrix, weight=weight, bias=bias, **lex)
-            tmp.replace(path)
-        except OSError:
-            pass  # a read-only cache only costs the encoding next time
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, matrix=matrix, weight=weight, bias=bias, **lex)
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache only costs the encoding next time
     return matrix, weight, bias, _Lexical.from_arrays(*(lex[k] for k in _LEX_KEYS))
 
 
@@ -453,6 +475,12 @@ def _cross_examples(version: str, area_ids: list[str]) -> list[tuple[str, int]]:
         for text in [*area.examples, *(e for s in area.skills for e in s.examples)]:
             out.append((text, position[mapped]))
     return out
+
+
+def prepare(framework: str = "2021") -> None:
+    """Load (or, the first time, build and cache) the framework's vectors and area models."""
+    _check_version(framework)
+    _prototypes(framework)
 
 
 @lru_cache(maxsize=8)

@@ -6,8 +6,10 @@ package); the framework vectors are cached on disk after the first run.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -208,3 +210,37 @@ def test_other_versions_examples_train_areas_not_skills(version: str) -> None:
     assert extra, "the crosswalk adds the other version's examples"
     assert all(protos.text_label[i] in {a.id for a in fw.areas} for i in extra)
     assert not np.isin(extra, protos.skill_gather).any()
+
+
+def test_shipped_framework_vectors_are_used_only_when_their_hash_matches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first run loads the shipped vectors instead of encoding the framework; an altered
+    shipped file is ignored (the mapper then builds its own)."""
+    from pksb_reflect.paths import bundled
+
+    shipped = bundled("models") / "mapping"
+    manifest = json.loads((shipped / "manifest.json").read_text())
+    names = sorted(manifest["files"])
+    assert len(names) == 2
+    for name in names:
+        assert mapping._bundled_file(name) == shipped / name
+
+    monkeypatch.setenv("PKSB_REFLECT_CACHE_DIR", str(tmp_path / "cache"))
+    mapping._prototypes.cache_clear()
+    mapping.prepare("2021")
+    mapping.prepare("2014")
+    assert not (tmp_path / "cache" / "mapping").exists(), (
+        "the shipped framework vectors are stale: run python models/mapping/build.py"
+    )
+
+    copy = tmp_path / "models" / "mapping"
+    copy.mkdir(parents=True)
+    for name in names:
+        data = bytearray((shipped / name).read_bytes())
+        data[-1] ^= 1
+        (copy / name).write_bytes(bytes(data))
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.setattr(mapping, "bundled", lambda folder: tmp_path / folder)
+    assert all(mapping._bundled_file(name) is None for name in names)
+    mapping._prototypes.cache_clear()
