@@ -26,24 +26,13 @@ from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 from pydantic import BaseModel
 
 from .errors import ModelError
 
-CATEGORIES = (
-    "Experience",
-    "Feeling",
-    "Reflection",
-    "Difficulty",
-    "Belief",
-    "Perspective",
-    "Learning",
-    "Intention",
-    "Other",
-)
 Category = Literal[
     "Experience",
     "Feeling",
@@ -55,6 +44,7 @@ Category = Literal[
     "Intention",
     "Other",
 ]
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 
 
 def _default_model_dir() -> Path:
