@@ -83,8 +83,10 @@ def _add_route_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_counting_options(parser: argparse.ArgumentParser, *, max_size_help: str) -> None:
-    """The word-counting flags and --max-size, as check and review take them."""
+def _add_counting_options(
+    parser: argparse.ArgumentParser, *, max_size_help: str, max_seconds_help: str
+) -> None:
+    """The word-counting flags and the input bounds, as check and review take them."""
     parser.add_argument(
         "--count-headings", action="store_true", help="count headings towards the word limit"
     )
@@ -95,6 +97,9 @@ def _add_counting_options(parser: argparse.ArgumentParser, *, max_size_help: str
     )
     parser.add_argument(
         "--max-size", type=_megabytes, default=None, metavar="MB", help=max_size_help
+    )
+    parser.add_argument(
+        "--max-seconds", type=_seconds, default=None, metavar="S", help=max_seconds_help
     )
 
 
@@ -130,13 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=CHECK_FORMATS, default="text", help="default: text")
     check.add_argument("--out", metavar="PATH", help="write the report here instead of stdout")
     check.add_argument("--force", action="store_true", help="overwrite an existing --out file")
-    _add_counting_options(check, max_size_help="largest input file to read, in MB (default: 20)")
-    check.add_argument(
-        "--max-seconds",
-        type=_seconds,
-        default=None,
-        metavar="S",
-        help="longest time to spend reading and analysing the statement (default: 60)",
+    _add_counting_options(
+        check,
+        max_size_help="largest input file to read, in MB (default: 20)",
+        max_seconds_help="longest time to spend reading and analysing the statement (default: 60)",
     )
     check.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     check.add_argument(
@@ -248,7 +250,11 @@ def _add_review_parser(commands: argparse._SubParsersAction) -> None:
     )
     review.add_argument("--force", action="store_true", help="overwrite existing reports")
     review.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
-    _add_counting_options(review, max_size_help="largest file, in MB")
+    _add_counting_options(
+        review,
+        max_size_help="largest file, in MB (default: 20)",
+        max_seconds_help="longest time to spend on any one draft (default: 60)",
+    )
     review.set_defaults(handler=_run_review)
 
 
@@ -284,6 +290,7 @@ def _run_review(args: argparse.Namespace) -> int:
             count_headings=args.count_headings,
             count_references=args.count_references,
             max_bytes=args.max_size,
+            max_seconds=args.max_seconds,
             progress=progress.advance,
             on_start=progress.start,
         )

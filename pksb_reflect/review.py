@@ -384,6 +384,7 @@ def review(
     count_headings: bool = False,
     count_references: bool = False,
     max_bytes: int | None = None,
+    max_seconds: float | None = None,
     progress: ProgressCallback | None = None,
     on_start: Callable[[int], None] | None = None,
 ) -> ReviewResult:
@@ -419,6 +420,7 @@ def review(
         count_headings=count_headings,
         count_references=count_references,
         **({"max_bytes": max_bytes} if max_bytes else {}),
+        **({"max_seconds": max_seconds} if max_seconds else {}),
     )
     settings = _Settings(
         options=options.model_dump(), fmt=fmt, out_dir=str(out), force=force

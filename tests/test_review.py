@@ -172,3 +172,14 @@ def test_summary_csv_defuses_formulas(tmp_path: Path) -> None:
 
     text = summary_to_csv([ReviewRow(draft="=HYPERLINK(1).md", ok=False, error="x")])
     assert "'=HYPERLINK" in text
+
+
+def test_max_seconds_bounds_each_draft(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _drafts(tmp_path / "drafts", failing=False)
+    out = tmp_path / "reports"
+    args = ["review", str(folder), "--out", str(out), "--format", "json", "--max-seconds", "1e-6"]
+    assert cli.main(args) == 1
+    rows = _summary(out)
+    assert [row["draft"] for row in rows] == ["one.md", "unit 2/two.txt"]
+    assert all("--max-seconds" in row["problems found"] for row in rows)
+    assert "--max-seconds" in capsys.readouterr().err
