@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -77,6 +78,16 @@ def cold_cli(draft: Path, cache_dir: Path, runs: int, *, clear: bool) -> tuple[l
     return times, peak
 
 
+def median_seconds(assess: Callable[[Path], object], paths: list[Path]) -> float:
+    """Median wall time of assessing each path in turn, in this process."""
+    times = []
+    for path in paths:
+        start = time.perf_counter()
+        assess(path)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
@@ -113,39 +124,25 @@ def main() -> None:
         from pksb_reflect.assess import assess
 
         assess(draft)  # loads spaCy and the encoder, fills the cache
-        warm = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            assess(draft)
-            warm.append(time.perf_counter() - start)
-        rows.append(
-            ("warm assess() of the same statement again (all caches warm)",
-             f"{statistics.median(warm):.3f} s", "—",
-             mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
-        )  # fmt: skip
-        fresh = []
+        others, edited = [], []
         for run in range(repeats):
-            other = folder / f"other-{run}.md"
-            other.write_text(make_draft(100 + run, 1000), encoding="utf-8")
-            start = time.perf_counter()
-            assess(other)  # models loaded; its sentences never seen, so all are encoded
-            fresh.append(time.perf_counter() - start)
-        rows.append(
-            ("warm assess() of a new statement (models loaded, nothing cached)",
-             f"{statistics.median(fresh):.3f} s", "<= 0.3 s",
-             mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
-        )  # fmt: skip
-        edits = []
-        for run in range(repeats):
-            edited = folder / f"edited-{run}.md"
-            edited.write_text(edit_one_paragraph(text, seed=run), encoding="utf-8")
-            start = time.perf_counter()
-            assess(edited)
-            edits.append(time.perf_counter() - start)
-        rows.append(
-            ("re-check after a one-paragraph edit", f"{statistics.median(edits):.3f} s",
-             "<= 0.1 s", mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
-        )  # fmt: skip
+            others.append(folder / f"other-{run}.md")
+            others[-1].write_text(make_draft(100 + run, 1000), encoding="utf-8")
+            edited.append(folder / f"edited-{run}.md")
+            edited[-1].write_text(edit_one_paragraph(text, seed=run), encoding="utf-8")
+        measured = [
+            # The same statement again: every cache is warm.
+            ("warm assess() of the same statement again (all caches warm)", [draft] * repeats,
+             "—"),
+            # Models loaded, but these sentences were never seen, so all are encoded.
+            ("warm assess() of a new statement (models loaded, nothing cached)", others,
+             "<= 0.3 s"),
+            ("re-check after a one-paragraph edit", edited, "<= 0.1 s"),
+        ]  # fmt: skip
+        for name, paths, goal in measured:
+            median = median_seconds(assess, paths)
+            peak = mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+            rows.append((name, f"{median:.3f} s", goal, peak))
 
     print(f"Statement: {words} words. Machine: {machine()}.")
     print(f"Medians of {runs} process runs / {repeats} in-process runs.\n")
