@@ -55,12 +55,12 @@ def main() -> None:
         paths = write_drafts(root / "drafts", count, args.words)
         words = sum(len(p.read_text(encoding="utf-8").split()) for p in paths)
 
-        from pksb_reflect import embeddings
-        from pksb_reflect.ingest import read_source
-        from pksb_reflect.nlp import load_pipeline
+        from pksb_reflect.analysis.segment import segment_many
+        from pksb_reflect.apps.review import review
+        from pksb_reflect.io.ingest import read_source
+        from pksb_reflect.nlp import encoder as embeddings
+        from pksb_reflect.nlp.pipeline import load_pipeline
         from pksb_reflect.render import FORMATS
-        from pksb_reflect.review import review
-        from pksb_reflect.segment import segment_many
 
         start = time.perf_counter()
         nlp = load_pipeline()

@@ -121,7 +121,7 @@ def main() -> None:
 
         # In-process: a warm assess() and a re-check after editing one paragraph.
         os.environ["PKSB_REFLECT_CACHE_DIR"] = str(folder / "inproc-cache")
-        from pksb_reflect.assess import assess
+        from pksb_reflect.api import assess
 
         assess(draft)  # loads spaCy and the encoder, fills the cache
         others, edited = [], []

@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pksb_reflect import mapping  # noqa: E402
-from pksb_reflect.embeddings import MemoryCache, get_encoder  # noqa: E402
-from pksb_reflect.nlp import load_pipeline  # noqa: E402
+from pksb_reflect.analysis.mapping import core as mapping  # noqa: E402
+from pksb_reflect.nlp.encoder import MemoryCache, get_encoder  # noqa: E402
+from pksb_reflect.nlp.pipeline import load_pipeline  # noqa: E402
 
 OPENERS = [
     "Last spring",

@@ -16,24 +16,81 @@ HEADINGS = (
     "Criterion 3: Wider professional context",
 )
 
-ROLES = ("library assistant", "information officer", "school librarian", "records officer",
-         "subject librarian", "knowledge manager", "archives assistant", "outreach librarian")
-PLACES = ("a further education college", "a county public library service", "a teaching hospital",
-          "a law firm", "a secondary school", "a university library", "a housing charity",
-          "a local authority records office", "an engineering consultancy")
-GROUPS = ("first-year nursing students", "adult learners", "older residents", "new solicitors",
-          "sixth-form pupils", "research staff", "volunteers", "job seekers", "trainee engineers")
-SKILLS = ("teaching and training", "cataloguing", "records management", "data analysis",
-          "copyright advice", "digital inclusion", "literature searching", "service evaluation",
-          "metadata quality", "information governance", "reader development")
-ACTIVITIES = ("an online course", "a shadowing placement", "a mentoring scheme",
-              "a regional network project", "an in-house workshop", "a reading group",
-              "a short secondment", "a conference workshop")
-FEELINGS = ("nervous", "frustrated", "surprised", "uncomfortable", "encouraged", "unsure",
-            "embarrassed", "relieved")
-OUTCOMES = ("fewer repeat enquiries", "higher attendance", "better feedback scores",
-            "faster turnaround", "more accurate records", "more confident learners",
-            "fewer late submissions", "stronger referrals from tutors")
+ROLES = (
+    "library assistant",
+    "information officer",
+    "school librarian",
+    "records officer",
+    "subject librarian",
+    "knowledge manager",
+    "archives assistant",
+    "outreach librarian",
+)
+PLACES = (
+    "a further education college",
+    "a county public library service",
+    "a teaching hospital",
+    "a law firm",
+    "a secondary school",
+    "a university library",
+    "a housing charity",
+    "a local authority records office",
+    "an engineering consultancy",
+)
+GROUPS = (
+    "first-year nursing students",
+    "adult learners",
+    "older residents",
+    "new solicitors",
+    "sixth-form pupils",
+    "research staff",
+    "volunteers",
+    "job seekers",
+    "trainee engineers",
+)
+SKILLS = (
+    "teaching and training",
+    "cataloguing",
+    "records management",
+    "data analysis",
+    "copyright advice",
+    "digital inclusion",
+    "literature searching",
+    "service evaluation",
+    "metadata quality",
+    "information governance",
+    "reader development",
+)
+ACTIVITIES = (
+    "an online course",
+    "a shadowing placement",
+    "a mentoring scheme",
+    "a regional network project",
+    "an in-house workshop",
+    "a reading group",
+    "a short secondment",
+    "a conference workshop",
+)
+FEELINGS = (
+    "nervous",
+    "frustrated",
+    "surprised",
+    "uncomfortable",
+    "encouraged",
+    "unsure",
+    "embarrassed",
+    "relieved",
+)
+OUTCOMES = (
+    "fewer repeat enquiries",
+    "higher attendance",
+    "better feedback scores",
+    "faster turnaround",
+    "more accurate records",
+    "more confident learners",
+    "fewer late submissions",
+    "stronger referrals from tutors",
+)
 
 EXPERIENCE = (
     "In {month} I started {activity} because my PKSB self-assessment rated {skill} at {n}.",
@@ -82,8 +139,19 @@ INTENTION = (
     "In future I will agree measures with {group} before a trial rather than after it.",
     "I intend to keep a log after every session with {group} so that my {skill} stays deliberate.",
 )
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "September",
-          "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 PARAGRAPH_PLANS = (
     (EXPERIENCE, FEELING, REFLECTION, ACTION, RESULT),

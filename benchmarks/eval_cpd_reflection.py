@@ -30,8 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pksb_reflect import cpd  # noqa: E402
-from pksb_reflect.embeddings import get_encoder  # noqa: E402
+from pksb_reflect.analysis import cpd  # noqa: E402
+from pksb_reflect.nlp.encoder import get_encoder  # noqa: E402
 
 DATA = ROOT / "benchmarks/data/cpd_reflection"
 FILES = {"dev": "pairs.json", "test": "test.json"}

@@ -8,7 +8,7 @@ each document and compares the document level with its label, separately for the
 
 While tuning rules, run with `--split dev` so the test documents are neither graded nor shown.
 
-The sentence classifier (pksb_reflect.classifier) must be installed with its model; if it is
+The sentence classifier (pksb_reflect.analysis.reflection.classifier) must be installed with its model; if it is
 not, the script stops with a message. `--marker-proxy` replaces it with a crude marker-based
 stand-in, only to exercise the grader while the classifier is being built: its figures are not
 the tool's figures.
@@ -27,11 +27,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pksb_reflect import ingest  # noqa: E402
+from pksb_reflect.analysis.reflection.report import analyse_reflection  # noqa: E402
+from pksb_reflect.analysis.segment import SegmentedDocument, segment_many  # noqa: E402
 from pksb_reflect.errors import ModelError  # noqa: E402
-from pksb_reflect.nlp import load_pipeline  # noqa: E402
-from pksb_reflect.reflection import analyse_reflection  # noqa: E402
-from pksb_reflect.segment import SegmentedDocument, segment_many  # noqa: E402
+from pksb_reflect.io import ingest  # noqa: E402
+from pksb_reflect.nlp.pipeline import load_pipeline  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "depth" / "documents.jsonl"
 LEVELS = (1, 2, 3, 4)
@@ -48,7 +48,7 @@ class ProxyCategory:
 
 def proxy_categories(segmented: SegmentedDocument) -> list[ProxyCategory]:
     """Crude categories from markers, so the grader can run before the classifier exists."""
-    from pksb_reflect.markers import sentence_markers
+    from pksb_reflect.nlp.markers import sentence_markers
 
     paragraphs = {p.index: p for p in segmented.outline.paragraphs}
     out = []
@@ -75,7 +75,7 @@ def proxy_categories(segmented: SegmentedDocument) -> list[ProxyCategory]:
 def classifier_function() -> Callable[..., Sequence[Any]]:
     """The classifier's entry point, or exit with a clear message when it is not there."""
     try:
-        from pksb_reflect import classifier
+        from pksb_reflect.analysis.reflection import classifier
     except Exception as exc:
         sys.exit(f"eval_depth: the sentence classifier cannot be imported ({exc}).")
     for name in CLASSIFIER_ENTRY_POINTS:
@@ -83,7 +83,7 @@ def classifier_function() -> Callable[..., Sequence[Any]]:
         if callable(fn):
             return fn
     sys.exit(
-        "eval_depth: pksb_reflect.classifier has no entry point yet "
+        "eval_depth: pksb_reflect.analysis.reflection.classifier has no entry point yet "
         f"(looked for {', '.join(CLASSIFIER_ENTRY_POINTS)}); it is still being written. "
         "Use --marker-proxy to exercise the grader without it."
     )

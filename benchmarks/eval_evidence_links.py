@@ -28,9 +28,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pksb_reflect import evidence  # noqa: E402
-from pksb_reflect.classifier import split_sentences  # noqa: E402
-from pksb_reflect.embeddings import get_encoder  # noqa: E402
+from pksb_reflect.analysis import evidence  # noqa: E402
+from pksb_reflect.analysis.reflection.classifier import split_sentences  # noqa: E402
+from pksb_reflect.nlp.encoder import get_encoder  # noqa: E402
 
 DATA = ROOT / "benchmarks/data/evidence_links"
 TUNED_ON = "dev"

@@ -3,7 +3,7 @@
 Sentence level: top-1 and top-3 accuracy and macro-F1 over areas (top-1 prediction).
 Document level: precision, recall and F1 (micro, over all documents) of the main areas. The mapper's
 main areas are the areas holding at least `main_share` of a document's sentence evidence, at most
-3 (`pksb_reflect.mapping.main_areas`; the share was tuned on dev with --tune).
+3 (`pksb_reflect.analysis.mapping.core.main_areas`; the share was tuned on dev with --tune).
 
 Baseline, in the same run on the same data: each area is one sentence, its descriptor from
 pksb_data; a sentence goes to the area with the highest cosine, nothing else. A document's main
@@ -32,12 +32,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pksb_reflect import mapping  # noqa: E402
-from pksb_reflect.embeddings import get_encoder  # noqa: E402
+from pksb_reflect.analysis.mapping import core as mapping  # noqa: E402
+from pksb_reflect.analysis.segment import segment_many  # noqa: E402
 from pksb_reflect.framework import load_crosswalk, load_framework  # noqa: E402
-from pksb_reflect.ingest import parse_bytes  # noqa: E402
-from pksb_reflect.nlp import load_pipeline  # noqa: E402
-from pksb_reflect.segment import segment_many  # noqa: E402
+from pksb_reflect.io.ingest import parse_bytes  # noqa: E402
+from pksb_reflect.nlp.encoder import get_encoder  # noqa: E402
+from pksb_reflect.nlp.pipeline import load_pipeline  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "mapping_eval"
 MAIN_CAP = 3

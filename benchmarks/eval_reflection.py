@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/eval_reflection.py [--data DIR] [--speed]
 
-Loads the model through pksb_reflect.classifier.classify_sentences (the library entry point),
+Loads the model through pksb_reflect.analysis.reflection.classifier.classify_sentences (the library entry point),
 passing each row's CEReD context so that neighbour sentences are found as at run time. Prints
 accuracy, macro-F1, per-class precision/recall/F1/support and Cohen's kappa on val sentences with
 mean annotator confidence >= 3 (the published protocol) and on all of val, beside the published
@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from pksb_reflect.classifier import CATEGORIES, classify_sentences  # noqa: E402
+from pksb_reflect.analysis.reflection.classifier import CATEGORIES, classify_sentences  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "cered-en"
 TRAIN_SCRIPT = REPO / "models" / "reflection" / "train.py"
@@ -75,7 +75,7 @@ def report(title: str, truth: list[str], pred: list[str], majority: str) -> None
 
 def speed(rows: list[dict], repeats: int = 9) -> None:
     """Median warm time of classify_sentences on 50 sentences with their embeddings given."""
-    from pksb_reflect.embeddings import get_encoder
+    from pksb_reflect.nlp.encoder import get_encoder
 
     batch = rows[:50]
     sentences = [r["sentence"] for r in batch]

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "assess": "pksb_reflect.assess",
-    "assess_many": "pksb_reflect.assess",
-    "AssessOptions": "pksb_reflect.assess",
+    "assess": "pksb_reflect.api",
+    "assess_many": "pksb_reflect.api",
+    "AssessOptions": "pksb_reflect.api",
     "Assessment": "pksb_reflect.results",
-    "classify_sentences": "pksb_reflect.classifier",
-    "map_sentences": "pksb_reflect.mapping",
+    "classify_sentences": "pksb_reflect.analysis.reflection.classifier",
+    "map_sentences": "pksb_reflect.analysis.mapping.core",
     "PksbError": "pksb_reflect.errors",
     "InputError": "pksb_reflect.errors",
     "UsageError": "pksb_reflect.errors",
@@ -41,11 +41,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .assess import AssessOptions, assess, assess_many
-    from .classifier import classify_sentences
-    from .errors import InputError, ModelError, PksbError, UsageError
-    from .mapping import map_sentences
-    from .results import Assessment
+    from pksb_reflect.analysis.mapping.core import map_sentences
+    from pksb_reflect.analysis.reflection.classifier import classify_sentences
+    from pksb_reflect.api import AssessOptions, assess, assess_many
+    from pksb_reflect.errors import InputError, ModelError, PksbError, UsageError
+    from pksb_reflect.results import Assessment
 
 
 def __getattr__(name: str) -> Any:

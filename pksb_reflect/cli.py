@@ -17,12 +17,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
+from pksb_reflect import __version__
 
 if TYPE_CHECKING:
-    from .results import Assessment
+    from pksb_reflect.results import Assessment
 
-from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, PksbError
+from pksb_reflect.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, PksbError
 
 ROUTES = ("certification", "chartership", "fellowship", "revalidation")
 FRAMEWORKS = ("2021", "2014")
@@ -55,7 +55,7 @@ def _megabytes(value: str) -> int:
 
 def _day(value: str) -> date:
     """A date as the CPD log accepts it: ISO (2025-03-31) or UK day-first (31/03/2025)."""
-    from .cpd import parse_date
+    from pksb_reflect.analysis.cpd import parse_date
 
     try:
         return parse_date(value)
@@ -106,7 +106,7 @@ def _add_counting_options(
 def _apply_no_cache(args: argparse.Namespace) -> None:
     """Turn the on-disk embedding cache off for this run when --no-cache was given."""
     if args.no_cache:
-        from .cache import disable_disk_cache
+        from pksb_reflect.nlp.cache import disable_disk_cache
 
         disable_disk_cache()
 
@@ -173,12 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run_check(args: argparse.Namespace) -> int:
     _apply_no_cache(args)
-    from .errors import display_name
-    from .limits import DEFAULT_MAX_SECONDS, LOAD_GRACE_SECONDS, hard_time_limit
-    from .render import render
+    from pksb_reflect.errors import display_name
+    from pksb_reflect.limits import DEFAULT_MAX_SECONDS, LOAD_GRACE_SECONDS, hard_time_limit
+    from pksb_reflect.render import render
 
     if args.out:  # fail before the analysis, not after it
-        from .output import check_writable
+        from pksb_reflect.io.output import check_writable
 
         check_writable(args.out, force=args.force, protect=[args.file])
     # FILE is always a path (or '-'): a Path is never mistaken for the statement's own text.
@@ -189,7 +189,7 @@ def _run_check(args: argparse.Namespace) -> int:
     to_terminal = args.out is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     report = render(assessment, args.format, color=to_terminal)
     if args.out:
-        from .output import write_report
+        from pksb_reflect.io.output import write_report
 
         write_report(args.out, report, force=args.force, protect=[args.file])
     else:
@@ -201,8 +201,8 @@ def _run_check(args: argparse.Namespace) -> int:
 
 def _assess_file(args: argparse.Namespace, seconds: float) -> Assessment:
     """The `check` command's one assessment, with its options."""
-    from .assess import assess
-    from .ingest import DEFAULT_MAX_BYTES
+    from pksb_reflect.api import assess
+    from pksb_reflect.io.ingest import DEFAULT_MAX_BYTES
 
     return assess(
         args.file if args.file == "-" else Path(args.file),
@@ -274,8 +274,8 @@ def _add_compare_parser(commands: argparse._SubParsersAction) -> None:
 
 def _run_review(args: argparse.Namespace) -> int:
     _apply_no_cache(args)
-    from .render import FORMATS
-    from .review import review
+    from pksb_reflect.apps.review import review
+    from pksb_reflect.render import FORMATS
 
     fmt = args.format or next(f for f in ("html", "markdown", "text") if f in FORMATS)
     with _ReviewProgress() as progress:
@@ -356,7 +356,7 @@ class _ReviewProgress:
 
 def _run_compare(args: argparse.Namespace) -> int:
     _apply_no_cache(args)
-    from .compare import compare, render_comparison
+    from pksb_reflect.apps.compare import compare, render_comparison
 
     comparison = compare(args.old, args.new, args.route, framework=args.framework)
     sys.stdout.write(render_comparison(comparison, args.format))
@@ -366,7 +366,7 @@ def _run_compare(args: argparse.Namespace) -> int:
 def _run_schema(args: argparse.Namespace) -> int:
     import json
 
-    from .results import Assessment
+    from pksb_reflect.results import Assessment
 
     sys.stdout.write(json.dumps(Assessment.model_json_schema(), indent=2) + "\n")
     return EXIT_OK

@@ -14,7 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .paths import bundled
+from pksb_reflect.paths import bundled
 
 FrameworkVersion = Literal["2021", "2014"]
 FRAMEWORK_VERSIONS: tuple[FrameworkVersion, ...] = ("2021", "2014")
@@ -111,9 +111,7 @@ class Framework(_Strict):
         return self.area(item_id.split(".", 1)[0])
 
     def has(self, item_id: str) -> bool:
-        return any(
-            item_id == a.id or any(item_id == s.id for s in a.skills) for a in self.areas
-        )
+        return any(item_id == a.id or any(item_id == s.id for s in a.skills) for a in self.areas)
 
 
 class Crosswalk(_Strict):

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from .errors import TimeLimitError
+from pksb_reflect.errors import TimeLimitError
 
 DEFAULT_MAX_SECONDS = 60.0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import ModelError
+from pksb_reflect.errors import ModelError
 
 _HERE = Path(__file__).resolve().parent
 

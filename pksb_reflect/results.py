@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from . import __version__
-from .audit import AuditReport
-from .cpd import CpdReport
-from .evidence import EvidenceReport
-from .feedback import Feedback
-from .framework import FrameworkVersion, RouteId
-from .ingest import SourceFormat
-from .mapping import PksbCoverage
-from .reflection import ReflectionReport
-from .segment import DocumentOutline
-from .wordcount import WordCount
+from pksb_reflect import __version__
+from pksb_reflect.analysis.audit import AuditReport
+from pksb_reflect.analysis.cpd import CpdReport
+from pksb_reflect.analysis.evidence import EvidenceReport
+from pksb_reflect.analysis.mapping.core import PksbCoverage
+from pksb_reflect.analysis.reflection.report import ReflectionReport
+from pksb_reflect.analysis.segment import DocumentOutline
+from pksb_reflect.analysis.wordcount import WordCount
+from pksb_reflect.framework import FrameworkVersion, RouteId
+from pksb_reflect.io.ingest import SourceFormat
+from pksb_reflect.judgement.feedback import Feedback
 
 SCHEMA_VERSION = "1.0"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pksb_reflect.audit import audit_pksb, read_audit
+from pksb_reflect.analysis.audit import audit_pksb, read_audit
 from pksb_reflect.errors import InputError
 from pksb_reflect.framework import data_dir
 
@@ -135,8 +135,8 @@ they already know.
 
 
 def test_gaps_sorted_and_traced(tmp_path: Path) -> None:
-    from pksb_reflect.ingest import parse_bytes
-    from pksb_reflect.segment import segment
+    from pksb_reflect.analysis.segment import segment
+    from pksb_reflect.io.ingest import parse_bytes
 
     path = _write(
         tmp_path,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pksb_reflect.assess import assess
+from pksb_reflect.api import assess
 from pksb_reflect.render import render
 from tests.conftest import EXAMPLES
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pksb_reflect import embeddings
-from pksb_reflect.cache import (
+from pksb_reflect.nlp import encoder as embeddings
+from pksb_reflect.nlp.cache import (
     CACHE_DIR_ENV,
     DB_NAME,
     NO_CACHE_ENV,
@@ -27,7 +27,7 @@ from pksb_reflect.cache import (
     default_cache,
     text_key,
 )
-from pksb_reflect.embeddings import EMBEDDING_DIM, Encoder, MemoryCache
+from pksb_reflect.nlp.encoder import EMBEDDING_DIM, Encoder, MemoryCache
 
 MODEL = Encoder.model_key
 
@@ -247,7 +247,7 @@ def test_recheck_encodes_only_changed_sentences(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Wrapped real model: the test counts which sentences reach it on the second check.
-    from pksb_reflect.assess import assess
+    from pksb_reflect.api import assess
 
     draft = tmp_path / "draft.md"
     draft.write_text(DRAFT, encoding="utf-8")

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pksb_reflect import classifier
-from pksb_reflect.classifier import CATEGORIES, classify_sentences, load_model
+from pksb_reflect.analysis.reflection import classifier
+from pksb_reflect.analysis.reflection.classifier import CATEGORIES, classify_sentences, load_model
 from pksb_reflect.errors import ModelError
 
 # Sentences written for these tests (not from CEReD), each with the category it must get.
@@ -34,7 +34,7 @@ def _random_embeddings(n: int) -> np.ndarray:
 
 def test_import_is_cheap() -> None:
     code = (
-        "import sys, pksb_reflect.classifier; "
+        "import sys, pksb_reflect.analysis.reflection.classifier; "
         "print(any(m in sys.modules for m in ('torch', 'sentence_transformers', 'sklearn')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from pksb_reflect import cli, embeddings
-from pksb_reflect.cache import CACHE_DIR_ENV, NO_CACHE_ENV
-from pksb_reflect.compare import (
+from pksb_reflect import cli
+from pksb_reflect.apps.compare import (
     DraftComparison,
     align_paragraphs,
     compare,
     render_comparison,
 )
+from pksb_reflect.nlp import encoder as embeddings
+from pksb_reflect.nlp.cache import CACHE_DIR_ENV, NO_CACHE_ENV
 
 KEPT = (
     "I joined the regional member network and helped to organise its annual conference, "
@@ -70,9 +71,7 @@ def drafts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Pa
     real_get_encoder.cache_clear()
     old = tmp_path / "draft1.md"
     new = tmp_path / "draft2.md"
-    old.write_text(
-        f"# Criterion 3\n\n{KEPT}\n\n{REWRITE_OLD}\n\n{DROPPED}\n", encoding="utf-8"
-    )
+    old.write_text(f"# Criterion 3\n\n{KEPT}\n\n{REWRITE_OLD}\n\n{DROPPED}\n", encoding="utf-8")
     new.write_text(f"# Criterion 3\n\n{KEPT}\n\n{REWRITE_NEW}\n\n{ADDED}\n", encoding="utf-8")
     yield old, new
     real_get_encoder.cache_clear()

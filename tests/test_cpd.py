@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pksb_reflect.cpd import check_cpd, parse_date, parse_hours, read_cpd_log
+from pksb_reflect.analysis.cpd import check_cpd, parse_date, parse_hours, read_cpd_log
 from pksb_reflect.errors import InputError
 
 
@@ -96,8 +96,8 @@ groups, and I borrowed its short feedback form for our own groups.
 
 
 def test_activities_not_reflected(tmp_path: Path) -> None:
-    from pksb_reflect.ingest import parse_bytes
-    from pksb_reflect.segment import segment
+    from pksb_reflect.analysis.segment import segment
+    from pksb_reflect.io.ingest import parse_bytes
 
     path = _log(
         tmp_path,

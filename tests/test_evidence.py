@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pksb_reflect import evidence
-from pksb_reflect.evidence import check_evidence, claim_cues, file_label, reference_labels
+from pksb_reflect.analysis import evidence
+from pksb_reflect.analysis.evidence import check_evidence, claim_cues, file_label, reference_labels
 
 FRAMEWORK = "2014"
 
@@ -62,8 +62,8 @@ EVIDENCE_FILES = {
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> evidence.EvidenceReport:
-    from pksb_reflect.ingest import parse_bytes
-    from pksb_reflect.segment import segment
+    from pksb_reflect.analysis.segment import segment
+    from pksb_reflect.io.ingest import parse_bytes
 
     folder = tmp_path_factory.mktemp("evidence")
     for name, text in EVIDENCE_FILES.items():
@@ -76,8 +76,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> evidence.EvidenceReport:
 
 
 def _paragraph_with(report_doc: str, words: str) -> int:
-    from pksb_reflect.ingest import parse_bytes
-    from pksb_reflect.segment import segment
+    from pksb_reflect.analysis.segment import segment
+    from pksb_reflect.io.ingest import parse_bytes
 
     document = segment(parse_bytes(report_doc.encode(), name="s.md", fmt="md"))
     return next(p.index for p in document.outline.paragraphs if words in p.text)
@@ -157,8 +157,8 @@ def test_missing_evidence_path_is_one_line(tmp_path: Path) -> None:
 
 
 def test_evidence_list_gives_labels(tmp_path: Path) -> None:
-    from pksb_reflect.ingest import parse_bytes
-    from pksb_reflect.segment import segment
+    from pksb_reflect.analysis.segment import segment
+    from pksb_reflect.io.ingest import parse_bytes
 
     text = (
         "# Criterion 1\n\nI catalogued the new stock after the course (E7).\n\n"

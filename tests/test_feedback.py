@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pksb_reflect.assess import AssessOptions, assess_many
-from pksb_reflect.feedback import Feedback, build_feedback, cue_stage, feedback_for
+from pksb_reflect.api import AssessOptions, assess_many
+from pksb_reflect.judgement.feedback import Feedback, build_feedback, cue_stage, feedback_for
 from pksb_reflect.results import Assessment
 from tests.conftest import EXAMPLES
 

@@ -54,11 +54,17 @@ def test_2021_adds_data_management_and_knowledge_management() -> None:
     ("mutate", "message"),
     [
         (lambda d: d["areas"].append(copy.deepcopy(d["areas"][1])), "duplicate id"),
-        (lambda d: d["areas"][1]["skills"].append(copy.deepcopy(d["areas"][1]["skills"][0])),
-         "duplicate id"),
+        (
+            lambda d: d["areas"][1]["skills"].append(copy.deepcopy(d["areas"][1]["skills"][0])),
+            "duplicate id",
+        ),
         (lambda d: d["areas"][1].update(descriptor="   "), "must not be empty"),
-        (lambda d: d["areas"][1]["skills"][0].update(
-            examples=d["areas"][1]["skills"][0]["examples"][:3]), "at least 8"),
+        (
+            lambda d: d["areas"][1]["skills"][0].update(
+                examples=d["areas"][1]["skills"][0]["examples"][:3]
+            ),
+            "at least 8",
+        ),
         (lambda d: d["areas"][1].pop("id"), "Field required"),
         (lambda d: d["areas"][1]["skills"][0].update(id="99.1"), "must start with its area id"),
     ],

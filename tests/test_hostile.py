@@ -262,9 +262,9 @@ def test_5000_word_sentence_is_split_before_parsing(
     corpus: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pksb_reflect import limits
-    from pksb_reflect.ingest import read_source
-    from pksb_reflect.nlp import load_pipeline
-    from pksb_reflect.segment import RUN_ON_TOKENS, segment_many
+    from pksb_reflect.analysis.segment import RUN_ON_TOKENS, segment_many
+    from pksb_reflect.io.ingest import read_source
+    from pksb_reflect.nlp.pipeline import load_pipeline
 
     folder = corpus / "run-on"
     folder.mkdir()
@@ -297,7 +297,7 @@ def test_300_page_pdf(many_pages: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 def test_injection_in_every_format(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """User markup reaches no report live: JSON escapes it, rich never reads it as markup."""
-    from pksb_reflect.assess import assess
+    from pksb_reflect.api import assess
     from pksb_reflect.render import FORMATS, render
 
     folder = corpus / "injection-formats"
@@ -410,8 +410,8 @@ def test_output_folder_without_write_permission(
 def test_failed_write_keeps_old_report_and_leaves_no_temp_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pksb_reflect import output
     from pksb_reflect.errors import OutputError
+    from pksb_reflect.io import output
 
     target = h.write(tmp_path, "report.txt", "old report")
 
@@ -427,7 +427,7 @@ def test_failed_write_keeps_old_report_and_leaves_no_temp_file(
 
 def test_report_to_a_folder_or_missing_folder(tmp_path: Path) -> None:
     from pksb_reflect.errors import OutputError
-    from pksb_reflect.output import write_report
+    from pksb_reflect.io.output import write_report
 
     with pytest.raises(OutputError, match="is a folder"):
         write_report(tmp_path, "x", force=True)
@@ -439,7 +439,7 @@ def test_report_to_a_folder_or_missing_folder(tmp_path: Path) -> None:
 
 
 def test_same_file_twice(statement: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from pksb_reflect.assess import AssessOptions, assess_many
+    from pksb_reflect.api import AssessOptions, assess_many
 
     with untouched(statement):
         first, second = assess_many([statement, statement], AssessOptions())
@@ -471,7 +471,7 @@ def test_symlink_loops_in_a_review_folder(
 
 
 def test_time_bound_stops_a_long_document() -> None:
-    from pksb_reflect.assess import AssessOptions, assess, assess_many
+    from pksb_reflect.api import AssessOptions, assess, assess_many
 
     assert AssessOptions().max_seconds == 60
     # About 40,000 words in distinct paragraphs (identical ones would be parsed only once).

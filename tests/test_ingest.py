@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pksb_reflect.errors import InputError
-from pksb_reflect.ingest import parse_bytes, read_source
+from pksb_reflect.io.ingest import parse_bytes, read_source
 
 TEXT = "I led the library\u2019s induction week. It changed how I plan sessions."
 

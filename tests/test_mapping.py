@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pksb_reflect import mapping
+from pksb_reflect.analysis.mapping import core as mapping
+from pksb_reflect.analysis.segment import SegmentedDocument
 from pksb_reflect.framework import FRAMEWORK_VERSIONS
-from pksb_reflect.segment import SegmentedDocument
 
 VERSIONS = list(FRAMEWORK_VERSIONS)
 
@@ -120,8 +120,8 @@ def test_empty_input_and_unknown_version() -> None:
 
 
 def _segmented(text: str) -> SegmentedDocument:
-    from pksb_reflect.ingest import parse_bytes
-    from pksb_reflect.segment import segment
+    from pksb_reflect.analysis.segment import segment
+    from pksb_reflect.io.ingest import parse_bytes
 
     return segment(parse_bytes(text.encode("utf-8"), name="t.txt", fmt="txt"))
 
@@ -164,7 +164,7 @@ def test_map_texts_aggregates() -> None:
 
 def test_import_is_cheap() -> None:
     code = (
-        "import sys, pksb_reflect.mapping; "
+        "import sys, pksb_reflect.analysis.mapping.core; "
         "print(any(m in sys.modules for m in ('torch', 'sentence_transformers', 'sklearn')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

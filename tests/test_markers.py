@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pksb_reflect.markers import COMPONENT_NAME, Marker, add_to, counts, markers_of
-from pksb_reflect.nlp import load_pipeline
+from pksb_reflect.nlp.markers import COMPONENT_NAME, Marker, add_to, counts, markers_of
+from pksb_reflect.nlp.pipeline import load_pipeline
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pksb_reflect.analysis.segment import PARAGRAPH_MAX_CHARS, _plan_paragraphs, count_words
 from pksb_reflect.errors import PksbError
-from pksb_reflect.ingest import SourceText, parse_bytes
-from pksb_reflect.segment import PARAGRAPH_MAX_CHARS, _plan_paragraphs, count_words
+from pksb_reflect.io.ingest import SourceText, parse_bytes
 
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -113,7 +113,7 @@ USER = st.text(
 @pytest.fixture(scope="module")
 def base_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A real assessment whose every piece of user text holds MARK, as a dict."""
-    from pksb_reflect.assess import assess
+    from pksb_reflect.api import assess
 
     folder = tmp_path_factory.mktemp("render")
     text = (

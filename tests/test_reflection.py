@@ -7,8 +7,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from pksb_reflect.markers import Marker
-from pksb_reflect.reflection import (
+from pksb_reflect.analysis.reflection.report import (
     LEVEL_NAMES,
     ReflectionReport,
     SentenceReflection,
@@ -16,9 +15,10 @@ from pksb_reflect.reflection import (
     grade_sentences,
     stage_of,
 )
+from pksb_reflect.nlp.markers import Marker
 
 try:  # the classifier is written in parallel; a stand-in keeps these tests independent of it
-    from pksb_reflect.classifier import SentenceCategory as _RealCategory
+    from pksb_reflect.analysis.reflection.classifier import SentenceCategory as _RealCategory
 except ImportError:  # pragma: no cover
     _RealCategory = None
 
@@ -199,8 +199,8 @@ def test_empty_input() -> None:
 
 
 def test_analyse_reflection_end_to_end() -> None:
-    from pksb_reflect.ingest import parse_bytes
-    from pksb_reflect.segment import segment
+    from pksb_reflect.analysis.segment import segment
+    from pksb_reflect.io.ingest import parse_bytes
 
     text = (
         "Reading lists\n\n"
@@ -229,8 +229,8 @@ def test_analyse_reflection_end_to_end() -> None:
 
 
 def test_categories_must_align() -> None:
-    from pksb_reflect.ingest import parse_bytes
-    from pksb_reflect.segment import segment
+    from pksb_reflect.analysis.segment import segment
+    from pksb_reflect.io.ingest import parse_bytes
 
     segmented = segment(parse_bytes(b"I ran a session. It went well.\n", name="t.txt", fmt="txt"))
     with pytest.raises(ValueError, match="must align"):

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pksb_reflect import cli, embeddings
-from pksb_reflect.cache import CACHE_DIR_ENV, NO_CACHE_ENV
-from pksb_reflect.errors import EXIT_OUTPUT
-from pksb_reflect.review import (
+from pksb_reflect import cli
+from pksb_reflect.apps.review import (
     INDEX_HTML,
     SUMMARY_CSV,
     ReviewRow,
@@ -25,6 +23,9 @@ from pksb_reflect.review import (
     review,
     summary_to_html,
 )
+from pksb_reflect.errors import EXIT_OUTPUT
+from pksb_reflect.nlp import encoder as embeddings
+from pksb_reflect.nlp.cache import CACHE_DIR_ENV, NO_CACHE_ENV
 
 GOOD_ONE = """# Criterion 1: Personal performance
 
@@ -168,7 +169,7 @@ def test_index_page_escapes_user_text() -> None:
 
 
 def test_summary_csv_defuses_formulas(tmp_path: Path) -> None:
-    from pksb_reflect.review import summary_to_csv
+    from pksb_reflect.apps.review import summary_to_csv
 
     text = summary_to_csv([ReviewRow(draft="=HYPERLINK(1).md", ok=False, error="x")])
     assert "'=HYPERLINK" in text

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import sentences
 
-from pksb_reflect.assess import assess
+from pksb_reflect.analysis.segment import count_words
+from pksb_reflect.api import assess
 from pksb_reflect.framework import load_route
-from pksb_reflect.segment import count_words
 
 
 @pytest.mark.parametrize(

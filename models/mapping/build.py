@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pksb-mapping-") as tmp:
         os.environ["PKSB_REFLECT_CACHE_DIR"] = tmp
-        from pksb_reflect import mapping
+        from pksb_reflect.analysis.mapping import core as mapping
 
         for old in HERE.glob("*.npz"):
             old.unlink()

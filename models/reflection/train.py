@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from pksb_reflect import classifier as clf  # noqa: E402
+from pksb_reflect.analysis.reflection import classifier as clf  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "cered-en"
 SEED = 13
@@ -88,7 +88,7 @@ def load_split(path: Path) -> list[dict]:
 
 def embed(rows: list[dict]) -> np.ndarray:
     """[sentence, previous, next] embeddings with zero vectors for absent neighbours."""
-    from pksb_reflect.embeddings import EMBEDDING_DIM, get_encoder
+    from pksb_reflect.nlp.encoder import EMBEDDING_DIM, get_encoder
 
     texts = sorted({r[k] for r in rows for k in ("sentence", "prev", "next") if r[k]})
     vectors = dict(zip(texts, get_encoder().encode(texts), strict=True))

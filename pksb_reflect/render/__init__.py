@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..results import Assessment
+from pksb_reflect.results import Assessment
 
 ReportFormat = Literal["text", "json", "markdown", "html"]
 FORMATS: tuple[ReportFormat, ...] = ("text", "json", "markdown", "html")
@@ -21,13 +21,13 @@ def render(assessment: Assessment, fmt: ReportFormat, *, color: bool = False) ->
     if fmt == "json":
         return json_safe(assessment.model_dump_json()) + "\n"
     if fmt == "markdown":
-        from .markdown import render_markdown
+        from pksb_reflect.render.markdown import render_markdown
 
         return render_markdown(assessment)
     if fmt == "html":
-        from .html import render_html
+        from pksb_reflect.render.html import render_html
 
         return render_html(assessment)
-    from .text import render_text
+    from pksb_reflect.render.text import render_text
 
     return render_text(assessment, color=color)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..feedback import STAGE_LABELS, Feedback, feedback_for
-from ..results import Assessment
+from pksb_reflect.judgement.feedback import STAGE_LABELS, Feedback, feedback_for
+from pksb_reflect.results import Assessment
 
 JUDGEMENT_LABEL = {"met": "Met", "partly": "Partly met", "not yet evident": "Not yet evident"}
 # Reflective categories (Ullmann's eight plus Other) in reading order, with a short gloss.

@@ -10,9 +10,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ..feedback import Feedback, Point
-from ..results import Assessment
-from .common import (
+from pksb_reflect.judgement.feedback import Feedback, Point
+from pksb_reflect.render.common import (
     CATEGORY_GLOSS,
     JUDGEMENT_LABEL,
     STAGE_GLOSS,
@@ -22,6 +21,7 @@ from .common import (
     portfolio_sections,
     stage_label,
 )
+from pksb_reflect.results import Assessment
 
 CATEGORY_COLOURS = {
     "Experience": "#e9ecf1",
@@ -254,7 +254,7 @@ def _pksb_chart(coverage: Any) -> str:
         name = area.name if len(area.name) <= 32 else area.name[:31].rstrip(" ,") + "…"
         mark = " ◆" if area.id in expected else ""
         rows.append(
-            f'<g><title>{esc(area.name)}: strength {area.strength:.0%}, share {area.share:.0%}'
+            f"<g><title>{esc(area.name)}: strength {area.strength:.0%}, share {area.share:.0%}"
             f"{' (expected by the criteria)' if area.id in expected else ''}</title>"
             f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end">{esc(name)}{mark}</text>'
             f'<rect x="{label_w}" y="{y + 2}" width="{bar_w}" height="14" rx="3" fill="#eef1f5"/>'
@@ -266,7 +266,7 @@ def _pksb_chart(coverage: Any) -> str:
     if missing:
         names = {a.id: a.name for a in coverage.areas}
         note = (
-            "<p class=\"where\">◆ expected by the criteria; not yet shown: "
+            '<p class="where">◆ expected by the criteria; not yet shown: '
             f"{esc(', '.join(names.get(m, m) for m in sorted(missing)))}.</p>"
         )
     return (
@@ -310,7 +310,7 @@ def _balance_chart(fb: Feedback) -> str:
     return (
         f'<svg role="img" aria-label="What, So what and Now what sentences per paragraph" '
         f'viewBox="0 0 {label_w + bar_w + 20} {height}" style="max-width:640px" width="100%" '
-        f'>{"".join(rows)}{legend}</svg>'
+        f">{''.join(rows)}{legend}</svg>"
     )
 
 
@@ -332,9 +332,7 @@ def _evidence(assessment: Assessment) -> str:
         if p.index in numbers and p.evidence_labels
     ]
     if cited:
-        items = "".join(
-            f"<li>Paragraph {n}: {esc(', '.join(labels))}</li>" for n, labels in cited
-        )
+        items = "".join(f"<li>Paragraph {n}: {esc(', '.join(labels))}</li>" for n, labels in cited)
         sections.insert(
             0,
             '<section class="card" id="evidence-links"><h2>Evidence cited in the statement</h2>'

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..results import Assessment
-from .common import (
+from pksb_reflect.render.common import (
     CATEGORY_GLOSS,
     JUDGEMENT_LABEL,
     feedback_of,
@@ -18,6 +17,7 @@ from .common import (
     portfolio_sections,
     stage_label,
 )
+from pksb_reflect.results import Assessment
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]#|~])")
 _LIST_NUMBER = re.compile(r"^(\s*\d+)([.)])")

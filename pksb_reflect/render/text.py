@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..results import Assessment
+from pksb_reflect.results import Assessment
 
 STATUS_STYLE = {"under": "green", "near": "yellow", "over": "bold red"}
 
@@ -19,7 +19,7 @@ def render_text(assessment: Assessment, *, color: bool = False) -> str:
         file=buffer, force_terminal=color, no_color=not color, width=100, highlight=False
     )
     _word_count(console, assessment)
-    from .text_sections import feedback_sections
+    from pksb_reflect.render.text_sections import feedback_sections
 
     feedback_sections(console, assessment)
     for warning in assessment.warnings:

@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..feedback import short
-from ..results import Assessment
-from .common import JUDGEMENT_LABEL, feedback_of, part, portfolio_sections
+from pksb_reflect.judgement.feedback import short
+from pksb_reflect.render.common import JUDGEMENT_LABEL, feedback_of, part, portfolio_sections
+from pksb_reflect.results import Assessment
 
 JUDGEMENT_STYLE = {"met": "green", "partly": "yellow", "not yet evident": "red"}
 

@@ -31,14 +31,20 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .framework import Route, load_route, load_routes
-from .segment import EVIDENCE_LABEL, DocumentOutline, Paragraph, Sentence, count_words
-from .wordcount import WordCount
+from pksb_reflect.analysis.segment import (
+    EVIDENCE_LABEL,
+    DocumentOutline,
+    Paragraph,
+    Sentence,
+    count_words,
+)
+from pksb_reflect.analysis.wordcount import WordCount
+from pksb_reflect.framework import Route, load_route, load_routes
 
 if TYPE_CHECKING:
-    from .mapping import PksbCoverage
-    from .reflection import ReflectionReport
-    from .results import Assessment
+    from pksb_reflect.analysis.mapping.core import PksbCoverage
+    from pksb_reflect.analysis.reflection.report import ReflectionReport
+    from pksb_reflect.results import Assessment
 
 Judgement = Literal["met", "partly", "not yet evident"]
 Stage = Literal["what", "so_what", "now_what"]
@@ -447,7 +453,7 @@ def _read(
         by_index = {s.index: s for s in reflection.sentences}
     stage_of = None
     if by_index:
-        from .reflection import stage_of
+        from pksb_reflect.analysis.reflection.report import stage_of
     sents: list[_Sent] = []
     for s in outline.sentences:
         if s.paragraph not in numbers:
@@ -630,9 +636,11 @@ def _judge(doc: _Doc, crit: _Crit) -> CriterionFeedback:
     now = [s for s in crit.sentences if s.stage == "now_what"]
     share = (len(so) + len(now)) / n if n else 0.0
     level = max((doc.levels[p] for p in crit.paragraphs if p in doc.levels), default=None)
-    checks = _demand_checks(route.id, crit) if n else [
-        DemandCheck(demand=d.text, found=False) for d in DEMANDS[(route.id, crit.id)]
-    ]
+    checks = (
+        _demand_checks(route.id, crit)
+        if n
+        else [DemandCheck(demand=d.text, found=False) for d in DEMANDS[(route.id, crit.id)]]
+    )
     found = sum(c.found for c in checks)
     labels = _labels(doc, crit.paragraphs)
     backed = _evidence_backed(doc.evidence, crit.paragraphs)
@@ -665,7 +673,7 @@ def _judge(doc: _Doc, crit: _Crit) -> CriterionFeedback:
         for check in checks:
             if check.found and check.quote is not None:
                 reasons.append(
-                    f"Shows {check.demand}: \"{short(check.quote.text, 14)}\" "
+                    f'Shows {check.demand}: "{short(check.quote.text, 14)}" '
                     f"(paragraph {check.quote.paragraph_number})."
                 )
             else:
@@ -867,7 +875,7 @@ def _priorities(
             point = Point(
                 title=f"Paragraph {number}: add the So what? and the Now what?",
                 detail=(
-                    f"Paragraph {number} tells what happened (\"{topic}\") but not what you "
+                    f'Paragraph {number} tells what happened ("{topic}") but not what you '
                     "learned from it or what you would change. Add a sentence on why it "
                     "mattered and one on what you now do, or will do, differently."
                 ),
@@ -998,7 +1006,7 @@ def _strengths(doc: _Doc, criteria: Sequence[CriterionFeedback]) -> list[Point]:
         example = shown[-1] if shown else None
         detail = f"Criterion {c.number} is met: " + "; ".join(d.demand for d in c.demands) + "."
         if example is not None and example.quote is not None:
-            detail += f" For example: \"{short(example.quote.text, 16)}\""
+            detail += f' For example: "{short(example.quote.text, 16)}"'
         ranked.append(_rank(90, c.number, Point(
             title=f"Criterion {c.number} is well made",
             detail=detail,

@@ -31,7 +31,8 @@ from typing import Literal, get_args
 import numpy as np
 from pydantic import BaseModel
 
-from .errors import ModelError
+from pksb_reflect.errors import ModelError
+from pksb_reflect.paths import bundled
 
 Category = Literal[
     "Experience",
@@ -47,14 +48,7 @@ Category = Literal[
 CATEGORIES: tuple[Category, ...] = get_args(Category)
 
 
-def _default_model_dir() -> Path:
-    """models/reflection: inside the installed package (pksb_reflect/models), else the checkout."""
-    here = Path(__file__).resolve().parent
-    installed = here / "models" / "reflection"
-    return installed if installed.is_dir() else here.parent / "models" / "reflection"
-
-
-MODEL_DIR = _default_model_dir()
+MODEL_DIR = bundled("models") / "reflection"
 MODEL_FILE = "reflection.npz"
 MANIFEST_FILE = "manifest.json"
 FEATURE_VERSION = 1
@@ -332,7 +326,7 @@ def context_embeddings(
     Embeddings not supplied are computed with the shared cached encoder; a missing neighbour
     is a zero vector, as in training.
     """
-    from .embeddings import EMBEDDING_DIM, get_encoder
+    from pksb_reflect.nlp.encoder import EMBEDDING_DIM, get_encoder
 
     n = len(sentences)
     if embeddings is None:

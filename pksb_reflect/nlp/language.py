@@ -51,7 +51,7 @@ _LINKS = re.compile(r"\S*(?:://|www\.|@)\S*|\([^()]*\d{4}[^()]*\)")
 @lru_cache(maxsize=1)
 def english_function_words() -> frozenset[str]:
     """spaCy's English stop words (loaded without loading a pipeline)."""
-    from .nlp import import_spacy
+    from pksb_reflect.nlp.pipeline import import_spacy
 
     import_spacy()  # spaCy without torch: see nlp.import_spacy
     from spacy.lang.en.stop_words import STOP_WORDS

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Literal, cast
 
 from pydantic import BaseModel, Field
 
-from .errors import PksbError
-from .ingest import SourceText
-from .limits import TimeBudget
+from pksb_reflect.errors import PksbError
+from pksb_reflect.io.ingest import SourceText
+from pksb_reflect.limits import TimeBudget
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -117,7 +117,7 @@ def _looks_like_heading(text: str) -> bool:
 def segment(source: SourceText, nlp: Language | None = None) -> SegmentedDocument:
     """Split a source into headings, body paragraphs and sentences, with spaCy sentences."""
     if nlp is None:
-        from .nlp import load_pipeline
+        from pksb_reflect.nlp.pipeline import load_pipeline
 
         nlp = load_pipeline()
     return segment_many([source], nlp)[0]

@@ -19,8 +19,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .errors import InputError, display_name
-from .limits import TimeBudget
+from pksb_reflect.errors import InputError, display_name
+from pksb_reflect.limits import TimeBudget
 
 SourceFormat = Literal["txt", "md", "docx", "pdf"]
 BlockKind = Literal["heading", "paragraph", "table"]
@@ -326,9 +326,7 @@ def decode_text(data: bytes, name: str, warnings: list[str] | None = None) -> tu
             "each shown as \ufffd"
         )
         return _checked(replaced, name), "utf-8"
-    raise InputError(
-        "is not text in a supported encoding (UTF-8, UTF-16 or Windows-1252)", name
-    )
+    raise InputError("is not text in a supported encoding (UTF-8, UTF-16 or Windows-1252)", name)
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -539,9 +537,7 @@ def _docx_text(document: object, name: str, warnings: list[str]) -> tuple[str, l
                 ]
                 add("table", " | ".join(c for c in cells if c))
     if blocks and all(b.kind == "table" for b in blocks):
-        warnings.append(
-            f"{name}: holds only tables; each table row was read as a paragraph"
-        )
+        warnings.append(f"{name}: holds only tables; each table row was read as a paragraph")
     return "".join(pieces), blocks
 
 

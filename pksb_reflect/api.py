@@ -14,8 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from .errors import InputError, PksbError, UsageError
-from .framework import (
+from pksb_reflect.analysis.mapping.core import map_document
+from pksb_reflect.analysis.reflection.report import ReflectionReport, analyse_reflection
+from pksb_reflect.analysis.segment import SegmentedDocument, segment_bounded
+from pksb_reflect.analysis.wordcount import count_statement
+from pksb_reflect.errors import InputError, PksbError, UsageError
+from pksb_reflect.framework import (
     FRAMEWORK_VERSIONS,
     ROUTE_IDS,
     FrameworkVersion,
@@ -23,20 +27,22 @@ from .framework import (
     load_route,
     load_routes,
 )
-from .ingest import DEFAULT_MAX_BYTES, SUFFIX_FORMATS, SourceText, parse_bytes, read_source
-from .language import language_warning
-from .limits import DEFAULT_MAX_SECONDS, TimeBudget
-from .mapping import map_document
-from .reflection import ReflectionReport, analyse_reflection
-from .results import Assessment, SourceInfo
-from .segment import SegmentedDocument, segment_bounded
-from .wordcount import count_statement
+from pksb_reflect.io.ingest import (
+    DEFAULT_MAX_BYTES,
+    SUFFIX_FORMATS,
+    SourceText,
+    parse_bytes,
+    read_source,
+)
+from pksb_reflect.limits import DEFAULT_MAX_SECONDS, TimeBudget
+from pksb_reflect.nlp.language import language_warning
+from pksb_reflect.results import Assessment, SourceInfo
 
 Source = str | Path | SourceText
 
 if TYPE_CHECKING:
-    from .audit import AuditFile
-    from .cpd import CpdLog
+    from pksb_reflect.analysis.audit import AuditFile
+    from pksb_reflect.analysis.cpd import CpdLog
 
 
 class AssessOptions(BaseModel):
@@ -174,7 +180,7 @@ def assess_many(
         except PksbError as exc:
             loaded.append(exc)
     readable = [item for item in loaded if isinstance(item, SourceText)]
-    from .nlp import load_pipeline
+    from pksb_reflect.nlp.pipeline import load_pipeline
 
     bounded = segment_bounded(readable, load_pipeline(), budgets) if readable else []
     # A document whose time ran out during segmentation becomes its error entry.
@@ -203,7 +209,7 @@ def assess_many(
 
 def _add_feedback(results: list[Assessment | PksbError]) -> None:
     """Mentor feedback last, because it reads every other analysis (each may be absent)."""
-    from .feedback import feedback_for
+    from pksb_reflect.judgement.feedback import feedback_for
 
     for result in results:
         if isinstance(result, Assessment):
@@ -236,7 +242,7 @@ def _encode_batch(documents: Sequence[SegmentedDocument]) -> None:
     """
     texts = [text for document in documents for text in document.sentence_texts]
     if texts:
-        from .embeddings import get_encoder
+        from pksb_reflect.nlp.encoder import get_encoder
 
         get_encoder().encode(texts)
 
@@ -282,11 +288,11 @@ def _read_side_inputs(options: AssessOptions) -> tuple[AuditFile | None, CpdLog 
     """The self-assessment and CPD log, parsed and validated (InputError names file and row)."""
     audit = cpd_log = None
     if options.pksb_audit is not None:
-        from .audit import read_audit
+        from pksb_reflect.analysis.audit import read_audit
 
         audit = read_audit(options.pksb_audit, options.framework)
     if options.cpd_log is not None:
-        from .cpd import read_cpd_log
+        from pksb_reflect.analysis.cpd import read_cpd_log
 
         cpd_log = read_cpd_log(options.cpd_log, options.framework)
     return audit, cpd_log
@@ -304,12 +310,12 @@ def _add_side_inputs(
         return
     coverage = getattr(assessment, "pksb", None)
     if coverage is None and (options.evidence or options.pksb_audit is not None):
-        from .mapping import map_document
+        from pksb_reflect.analysis.mapping.core import map_document
 
         route = load_route(options.route)
         coverage = map_document(document, options.framework, list(route.expects_areas))
     if options.evidence:
-        from .evidence import check_evidence
+        from pksb_reflect.analysis.evidence import check_evidence
 
         assessment.evidence = check_evidence(
             document,
@@ -320,13 +326,13 @@ def _add_side_inputs(
         )
     audit_file, cpd_log = _read_side_inputs(options)
     if audit_file is not None:
-        from .audit import audit_pksb
+        from pksb_reflect.analysis.audit import audit_pksb
 
         assessment.audit = audit_pksb(
             audit_file, document, coverage=coverage, evidence=assessment.evidence
         )
     if cpd_log is not None:
-        from .cpd import check_cpd
+        from pksb_reflect.analysis.cpd import check_cpd
 
         assessment.cpd = check_cpd(
             cpd_log, document, route=options.route, year_end=options.cpd_year_end
@@ -335,8 +341,8 @@ def _add_side_inputs(
 
 def _reflection(document: SegmentedDocument) -> ReflectionReport:
     """Classify every sentence with its neighbours as context, then grade the depth."""
-    from .classifier import classify_sentences
-    from .embeddings import get_encoder
+    from pksb_reflect.analysis.reflection.classifier import classify_sentences
+    from pksb_reflect.nlp.encoder import get_encoder
 
     sentences = document.outline.sentences
     texts = [s.text for s in sentences]

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from .audit import read_csv_table, read_table_text, resolve_id
-from .errors import InputError
-from .framework import load_route
+from pksb_reflect.analysis.audit import read_csv_table, read_table_text, resolve_id
+from pksb_reflect.errors import InputError
+from pksb_reflect.framework import load_route
 
 if TYPE_CHECKING:
-    from .segment import SegmentedDocument
+    from pksb_reflect.analysis.segment import SegmentedDocument
 
 MAX_ENTRY_HOURS = 200.0
 # Activity vs statement sentence, after the generic words below are removed from the activity.
@@ -413,7 +413,7 @@ def reflect(entries: list[CpdEntry], document: SegmentedDocument) -> list[Activi
     Reflected means a sentence shares LEXICAL_MIN_HITS distinctive words with the activity (or
     its only one), or is at least SEMANTIC_THRESHOLD similar in meaning.
     """
-    from .embeddings import get_encoder
+    from pksb_reflect.nlp.encoder import get_encoder
 
     sentences = document.outline.sentences
     if not entries:

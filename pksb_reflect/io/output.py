@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import OutputError, display_name
+from pksb_reflect.errors import OutputError, display_name
 
 
 def _same_file(a: Path, b: Path) -> bool:

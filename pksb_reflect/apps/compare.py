@@ -17,7 +17,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .review import _covered_areas, _criteria, _first, _label, depth_level, reflective_share
+from pksb_reflect.apps.review import (
+    _covered_areas,
+    _criteria,
+    _first,
+    _label,
+    depth_level,
+    reflective_share,
+)
 
 # Word-level similarity at which a changed paragraph still counts as the same one, rewritten.
 REWRITE_THRESHOLD = 0.5
@@ -117,11 +124,7 @@ def align_paragraphs(
         news = list(range(j1, j2))
         # Pair old and new paragraphs of the block in order, best similarity first.
         pairs = sorted(
-            (
-                (_similarity(old_norm[i], new_norm[j]), i, j)
-                for i in olds
-                for j in news
-            ),
+            ((_similarity(old_norm[i], new_norm[j]), i, j) for i in olds for j in news),
             key=lambda item: (-item[0], item[1], item[2]),
         )
         used_old: set[int] = set()
@@ -196,9 +199,7 @@ def compare_assessments(old: Any, new: Any) -> DraftComparison:
     ]
     old_body = _body(old)
     new_body = _body(new)
-    aligned, unchanged = align_paragraphs(
-        [p.text for p in old_body], [p.text for p in new_body]
-    )
+    aligned, unchanged = align_paragraphs([p.text for p in old_body], [p.text for p in new_body])
     paragraphs = []
     for kind, i, j, score in aligned:
         before = old_body[i] if i is not None else None
@@ -254,8 +255,8 @@ def compare(
     max_bytes: int | None = None,
 ) -> DraftComparison:
     """Assess two drafts in one batch and say what changed between them."""
-    from .assess import assess_many, make_options
-    from .errors import PksbError
+    from pksb_reflect.api import assess_many, make_options
+    from pksb_reflect.errors import PksbError
 
     options = make_options(
         route,

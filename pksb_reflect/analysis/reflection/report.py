@@ -1,7 +1,7 @@
 """Reflection depth: Hatton & Smith levels and the What?/So what?/Now what? balance.
 
 The grade is deterministic and explainable: every level is reached by named sentences and the
-markers in them (pksb_reflect.markers), so feedback can quote the candidate's own words.
+markers in them (pksb_reflect.nlp.markers), so feedback can quote the candidate's own words.
 
 Sentence signals (from the classifier's category and the markers of the sentence):
 
@@ -60,10 +60,10 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from .markers import Marker, sentence_markers
+from pksb_reflect.nlp.markers import Marker, sentence_markers
 
 if TYPE_CHECKING:
-    from .segment import SegmentedDocument
+    from pksb_reflect.analysis.segment import SegmentedDocument
 
 LevelName = Literal[
     "descriptive writing", "descriptive reflection", "dialogic reflection", "critical reflection"

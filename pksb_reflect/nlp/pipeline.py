@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .errors import ModelError
+from pksb_reflect.errors import ModelError
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -56,6 +56,6 @@ def import_spacy() -> Any:
 
 def _add_components(nlp: Language) -> None:
     """Add our registered components; each module registers its factory on import."""
-    from . import markers
+    from pksb_reflect.nlp import markers
 
     markers.add_to(nlp)

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from .errors import PksbError, display_name
-from .ingest import DEFAULT_MAX_BYTES, SourceText, find_documents, read_source
-from .mapping import LabelScore
+from pksb_reflect.analysis.mapping.core import LabelScore
+from pksb_reflect.errors import PksbError, display_name
+from pksb_reflect.io.ingest import DEFAULT_MAX_BYTES, SourceText, find_documents, read_source
 
 if TYPE_CHECKING:
-    from .mapping import PksbCoverage, TextMapping
-    from .segment import SegmentedDocument
+    from pksb_reflect.analysis.mapping.core import PksbCoverage, TextMapping
+    from pksb_reflect.analysis.segment import SegmentedDocument
 
 # Similarity at which a paragraph and an evidence item count as linked by meaning. The score is
 # half the cosine of their centroids plus half the mean of the paragraph's two best sentence
@@ -241,7 +241,7 @@ def check_evidence(
     `coverage` is the statement's PKSB mapping when the caller already has it; otherwise it is
     computed here (the encoder's cache makes the second time free).
     """
-    from .mapping import map_document
+    from pksb_reflect.analysis.mapping.core import map_document
 
     if coverage is None:
         coverage = map_document(document, framework)
@@ -365,8 +365,8 @@ def _map_items(
     items: list[EvidenceItem], texts: list[str], framework: str, warnings: list[str]
 ) -> None:
     """Place each readable item on the PKSB, from at most MAX_ITEM_SENTENCES of its sentences."""
-    from .classifier import split_sentences
-    from .mapping import map_texts
+    from pksb_reflect.analysis.mapping.core import map_texts
+    from pksb_reflect.analysis.reflection.classifier import split_sentences
 
     clipped: list[str] = []
     for item, text in zip(items, texts, strict=True):
@@ -444,8 +444,8 @@ def _missing_references(
 
 def _item_vectors(items: list[EvidenceItem], texts: list[str]) -> list[np.ndarray]:
     """Each item's sentence vectors (at most MAX_ITEM_SENTENCES), encoded in one batch."""
-    from .classifier import split_sentences
-    from .embeddings import get_encoder
+    from pksb_reflect.analysis.reflection.classifier import split_sentences
+    from pksb_reflect.nlp.encoder import get_encoder
 
     pieces = [(split_sentences(t) or [t])[:MAX_ITEM_SENTENCES] for t in texts]
     flat = [s for p in pieces for s in p]
@@ -482,7 +482,7 @@ def _unit(vector: np.ndarray) -> np.ndarray:
 def _semantic_links(
     document: SegmentedDocument, items: list[EvidenceItem], vectors: list[np.ndarray]
 ) -> list[EvidenceLink]:
-    from .embeddings import get_encoder
+    from pksb_reflect.nlp.encoder import get_encoder
 
     if not items:
         return []
@@ -513,7 +513,7 @@ def claim_cues(sentence: str) -> list[str]:
     Years, evidence labels and PKSB numbers are not quantities; "I hope to increase" is a plan,
     which the mapper's hedging flag removes before this is asked.
     """
-    from .segment import EVIDENCE_LABEL
+    from pksb_reflect.analysis.segment import EVIDENCE_LABEL
 
     cleaned = EVIDENCE_LABEL.sub(" ", sentence)
     cleaned = _PKSB_NUMBER.sub(" ", _YEAR.sub(" ", cleaned))
@@ -554,7 +554,7 @@ def _unsupported_claims(
 
 
 def _unsupported_areas(coverage: PksbCoverage, items: list[EvidenceItem]) -> list[UnsupportedArea]:
-    from .mapping import DEFAULT_PARAMS
+    from pksb_reflect.analysis.mapping.core import DEFAULT_PARAMS
 
     shown = {area for item in items for area in item.shows_areas}
     return [

@@ -31,7 +31,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel
 
-from .nlp import import_spacy
+from pksb_reflect.nlp.pipeline import import_spacy
 
 import_spacy()  # spaCy without thinc importing torch (see nlp.import_spacy); before the below
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from .errors import ModelError
+from pksb_reflect.errors import ModelError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -64,7 +64,7 @@ def model_dir() -> Path:
 
 
 def _stamp_path() -> Path:
-    from .cache import cache_dir
+    from pksb_reflect.nlp.cache import cache_dir
 
     return cache_dir() / "verified-models.json"
 
@@ -166,9 +166,9 @@ def _load_model() -> SentenceTransformer:
 def get_encoder() -> Encoder:
     """The process-wide encoder: the model loads once, on first use.
 
-    Its cache is the on-disk SQLite cache (pksb_reflect.cache) unless that is turned off
+    Its cache is the on-disk SQLite cache (pksb_reflect.nlp.cache) unless that is turned off
     ($PKSB_REFLECT_NO_CACHE, `--no-cache`) or its folder is not writable: then memory only.
     """
-    from .cache import default_cache
+    from pksb_reflect.nlp.cache import default_cache
 
     return Encoder(default_cache())

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .segment import DocumentOutline
+from pksb_reflect.analysis.segment import DocumentOutline
 
 LimitStatus = Literal["under", "near", "over"]
 

@@ -44,20 +44,20 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from .errors import ModelError
-from .framework import (
+from pksb_reflect.errors import ModelError
+from pksb_reflect.framework import (
     FRAMEWORK_VERSIONS,
     Framework,
     load_crosswalk,
     load_framework,
     translate_id,
 )
-from .paths import bundled
+from pksb_reflect.paths import bundled
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
 
-    from .segment import SegmentedDocument
+    from pksb_reflect.analysis.segment import SegmentedDocument
 
 TextKind = Literal["descriptor", "name", "keywords", "example"]
 DEFAULT_EXPECTED = ("ethics", "wider_sector", "wider_org")
@@ -384,7 +384,7 @@ _LEX_KEYS = ("lex_terms", "lex_block", "lex_idf", "lex_weight", "lex_bias")
 
 def _cache_name(texts: list[str], labels: np.ndarray, lr_c: float, lex_c: float) -> str:
     """The file name of the framework's vectors and fitted weights: a digest of every input."""
-    from .embeddings import Encoder
+    from pksb_reflect.nlp.encoder import Encoder
 
     digest = hashlib.sha256()
     for part in (Encoder.model_key, str(CACHE_FORMAT), repr(lr_c), repr(lex_c), *texts):
@@ -421,8 +421,8 @@ def _embedded(
     Encoding ~2,700 framework texts costs tens of seconds on a laptop CPU, so the result is
     saved (plain arrays, no pickle) under the user cache, keyed by model, texts and settings.
     """
-    from .cache import cache_dir
-    from .embeddings import get_encoder
+    from pksb_reflect.nlp.cache import cache_dir
+    from pksb_reflect.nlp.encoder import get_encoder
 
     name = _cache_name(texts, labels, lr_c, lex_c)
     path = cache_dir() / "mapping" / name
@@ -745,7 +745,7 @@ def _negations(texts: Sequence[str], spans: Sequence[Doc | Span | None] | None) 
     missing = [i for i in todo if spans is None or spans[i] is None]
     parsed: dict[int, Doc | Span] = {}
     if missing:
-        from .nlp import load_pipeline
+        from pksb_reflect.nlp.pipeline import load_pipeline
 
         nlp = load_pipeline()
         # Negation needs the parse and lemmas only, not the reflective markers.
@@ -880,7 +880,7 @@ def _score(
 def _score_texts(
     texts: Sequence[str], framework: str, params: MappingParams
 ) -> tuple[_Scores, _Prototypes, list[list[ExplicitReference]]]:
-    from .embeddings import get_encoder
+    from pksb_reflect.nlp.encoder import get_encoder
 
     protos = _protos_for(framework, params)
     vectors = get_encoder().encode(list(texts)) if texts else np.zeros((0, 384), np.float32)
@@ -1107,7 +1107,7 @@ def map_texts(
     texts: list[str], framework: str = "2021", params: MappingParams = DEFAULT_PARAMS
 ) -> list[TextMapping]:
     """Evidence items: each text's sentences mapped in one batch, then mean and max combined."""
-    from .classifier import split_sentences
+    from pksb_reflect.analysis.reflection.classifier import split_sentences
 
     _check_version(framework)
     protos = _protos_for(framework, params)

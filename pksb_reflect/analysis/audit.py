@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 from pydantic import BaseModel, Field
 
-from .errors import InputError, display_name
-from .framework import FRAMEWORK_VERSIONS, load_framework, translate_id
-from .ingest import decode_text
+from pksb_reflect.errors import InputError, display_name
+from pksb_reflect.framework import FRAMEWORK_VERSIONS, load_framework, translate_id
+from pksb_reflect.io.ingest import decode_text
 
 if TYPE_CHECKING:
-    from .evidence import EvidenceReport
-    from .mapping import PksbCoverage
-    from .segment import SegmentedDocument
+    from pksb_reflect.analysis.evidence import EvidenceReport
+    from pksb_reflect.analysis.mapping.core import PksbCoverage
+    from pksb_reflect.analysis.segment import SegmentedDocument
 
 MAX_TABLE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
@@ -444,7 +444,7 @@ def audit_pksb(
     evidence: EvidenceReport | None = None,
 ) -> AuditReport:
     """The gaps, largest first, each with the sentences and evidence items that address it."""
-    from .mapping import map_document
+    from pksb_reflect.analysis.mapping.core import map_document
 
     if coverage is None:
         coverage = map_document(document, audit.framework)
@@ -517,7 +517,7 @@ def _hit(sentence: Any, match: Literal["skill", "area"], score: float) -> Statem
 def _evidence_hits(entry: AuditEntry, evidence: EvidenceReport | None) -> list[str]:
     if evidence is None:
         return []
-    from .evidence import ITEM_SKILL_MIN
+    from pksb_reflect.analysis.evidence import ITEM_SKILL_MIN
 
     out: list[str] = []
     for item in evidence.items:

@@ -25,8 +25,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .errors import EXIT_OK, EXIT_PARTIAL, OutputError, PksbError, UsageError
-from .ingest import find_documents, real_path
+from pksb_reflect.errors import EXIT_OK, EXIT_PARTIAL, OutputError, PksbError, UsageError
+from pksb_reflect.io.ingest import find_documents, real_path
 
 DRAFT_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 REPORT_SUFFIX = {"html": ".html", "markdown": ".md", "json": ".json", "text": ".txt"}
@@ -317,9 +317,9 @@ class _Settings(BaseModel):
 
 def _review_chunk(tasks: list[_Task], settings: _Settings) -> list[ReviewRow]:
     """Assess a chunk with one assess_many call, then render and write each report."""
-    from .assess import AssessOptions, assess_many
-    from .output import write_report
-    from .render import render
+    from pksb_reflect.api import AssessOptions, assess_many
+    from pksb_reflect.io.output import write_report
+    from pksb_reflect.render import render
 
     options = AssessOptions(**settings.options)
     paths = [Path(task.path) for task in tasks]
@@ -345,7 +345,7 @@ def _review_chunk(tasks: list[_Task], settings: _Settings) -> list[ReviewRow]:
 
 def _assess_alone(path: Path, options: Any) -> Any:
     """One draft through assess_many; an unexpected failure becomes that draft's error."""
-    from .assess import assess_many
+    from pksb_reflect.api import assess_many
 
     try:
         return assess_many([path], options)[0]
@@ -394,8 +394,8 @@ def review(
     the summary cannot be written (or would overwrite files without `force`). Drafts that
     cannot be read are rows with `ok=False`; the rest are reviewed regardless.
     """
-    from .assess import check_options, make_options
-    from .render import FORMATS
+    from pksb_reflect.api import check_options, make_options
+    from pksb_reflect.render import FORMATS
 
     started = time.perf_counter()
     if fmt not in FORMATS:
@@ -422,9 +422,7 @@ def review(
         **({"max_bytes": max_bytes} if max_bytes else {}),
         **({"max_seconds": max_seconds} if max_seconds else {}),
     )
-    settings = _Settings(
-        options=options.model_dump(), fmt=fmt, out_dir=str(out), force=force
-    )
+    settings = _Settings(options=options.model_dump(), fmt=fmt, out_dir=str(out), force=force)
     tasks = [
         _Task(path=str(path), draft=rel, report=name)
         for path, rel, name in zip(drafts, relative, names, strict=True)
@@ -450,7 +448,7 @@ def review(
     rows = [rows_by_draft[task.draft] for task in tasks]
     summary_csv = out / SUMMARY_CSV
     index_html = out / INDEX_HTML
-    from .output import write_report
+    from pksb_reflect.io.output import write_report
 
     write_report(summary_csv, summary_to_csv(rows), force=True)
     write_report(index_html, summary_to_html(rows, route=route, fmt=fmt), force=True)
@@ -512,9 +510,7 @@ def _prepare_out_dir(out: Path, names: Sequence[str], force: bool) -> None:
     clashes = [name for name in names if (out / name).exists()]
     if clashes:
         more = f" and {len(clashes) - 1} more" if len(clashes) > 1 else ""
-        raise OutputError(
-            f"already holds {clashes[0]}{more}; pass --force to overwrite", str(out)
-        )
+        raise OutputError(f"already holds {clashes[0]}{more}; pass --force to overwrite", str(out))
 
 
 # --- the summary ------------------------------------------------------------------------------
@@ -576,11 +572,11 @@ def summary_to_html(rows: Sequence[ReviewRow], *, route: str, fmt: str) -> str:
     if failed:
         summary += f"; {failed} could not be reviewed"
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         "<title>pksb-reflect review</title>\n"
         f"<style>{_STYLE}</style>\n</head>\n<body>\n<h1>pksb-reflect review</h1>\n"
-        f"<p class=\"meta\">{summary}. Reports are {esc(fmt)} files beside this page.</p>\n"
+        f'<p class="meta">{summary}. Reports are {esc(fmt)} files beside this page.</p>\n'
         f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
         + "\n".join(body)
         + "\n</tbody>\n</table>\n</body>\n</html>\n"
