@@ -60,7 +60,7 @@ def main() -> None:
         from pksb_reflect.io.ingest import read_source
         from pksb_reflect.nlp import encoder as embeddings
         from pksb_reflect.nlp.pipeline import load_pipeline
-        from pksb_reflect.render import FORMATS
+        from pksb_reflect.render import REGISTRY
 
         start = time.perf_counter()
         nlp = load_pipeline()
@@ -82,7 +82,7 @@ def main() -> None:
         floor_s = time.perf_counter() - start
         floor_rss = rss_self()
 
-        fmt = next(f for f in ("html", "markdown", "text") if f in FORMATS)
+        fmt = next(f for f in ("html", "markdown", "text") if f in REGISTRY)
         results = []
         for jobs in args.jobs:
             os.environ["PKSB_REFLECT_CACHE_DIR"] = str(root / f"cache-jobs{jobs}")

@@ -7,6 +7,7 @@ an error entry while the rest are assessed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -14,9 +15,20 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from pksb_reflect.analysis.mapping.core import map_document
-from pksb_reflect.analysis.reflection.report import ReflectionReport, analyse_reflection
-from pksb_reflect.analysis.segment import SegmentedDocument, segment_bounded
+from pksb_reflect.analysis.mapping.core import (
+    SentenceMapping,
+    check_version,
+    map_document,
+    map_vectors,
+)
+from pksb_reflect.analysis.reflection.classifier import (
+    SentenceCategory,
+    classify,
+    context_embeddings,
+    statement_features,
+)
+from pksb_reflect.analysis.reflection.report import analyse_reflection
+from pksb_reflect.analysis.segment import SegmentedDocument, segment_bounded, segment_many
 from pksb_reflect.analysis.wordcount import count_statement
 from pksb_reflect.errors import InputError, PksbError, UsageError
 from pksb_reflect.framework import (
@@ -36,7 +48,8 @@ from pksb_reflect.io.ingest import (
 )
 from pksb_reflect.limits import DEFAULT_MAX_SECONDS, TimeBudget
 from pksb_reflect.nlp.language import language_warning
-from pksb_reflect.results import Assessment, SourceInfo
+from pksb_reflect.results import Assessment, SourceInfo, figures_of
+from pksb_reflect.runtime import Runtime, default_runtime
 
 Source = str | Path | SourceText
 
@@ -138,11 +151,13 @@ def assess(
     pksb_audit: str | Path | None = None,
     cpd_log: str | Path | None = None,
     cpd_year_end: date | None = None,
+    runtime: Runtime | None = None,
 ) -> Assessment:
     """Assess one statement (a path, '-', or the text itself) for a registration route.
 
     `evidence` (files or folders), `pksb_audit` (CSV or YAML self-assessment) and `cpd_log`
-    (CSV, revalidation) add the portfolio's other parts to the report when given.
+    (CSV, revalidation) add the portfolio's other parts to the report when given. `runtime`
+    holds the loaded models (default: the process's shared one).
     """
     options = make_options(
         route,
@@ -156,19 +171,25 @@ def assess(
         cpd_log=cpd_log,
         cpd_year_end=cpd_year_end,
     )
-    result = assess_many([source], options)[0]
+    result = assess_many([source], options, runtime=runtime)[0]
     if isinstance(result, PksbError):
         raise result
     return result
 
 
 def assess_many(
-    sources: Sequence[Source], options: AssessOptions | None = None
+    sources: Sequence[Source],
+    options: AssessOptions | None = None,
+    *,
+    runtime: Runtime | None = None,
 ) -> list[Assessment | PksbError]:
     """Assess several statements in one batch; each entry is an Assessment or the error."""
+    if isinstance(sources, str | Path | SourceText):
+        raise UsageError("assess_many takes a list of sources; use assess for one")
     options = options or AssessOptions()
+    runtime = runtime or default_runtime()
     check_options(options.route, options.framework)
-    _read_side_inputs(options)  # a bad audit or CPD row fails fast, before any model loads
+    side = _read_side_inputs(options)  # a bad audit or CPD row fails fast, before models load
     loaded: list[SourceText | PksbError] = []
     budgets: list[TimeBudget] = []
     for source in sources:
@@ -180,15 +201,12 @@ def assess_many(
         except PksbError as exc:
             loaded.append(exc)
     readable = [item for item in loaded if isinstance(item, SourceText)]
-    from pksb_reflect.nlp.pipeline import load_pipeline
-
-    bounded = segment_bounded(readable, load_pipeline(), budgets) if readable else []
+    bounded = segment_bounded(readable, runtime.nlp, budgets, runtime.parsed) if readable else []
     # A document whose time ran out during segmentation becomes its error entry.
     timed_out = {id(src): r for src, r in zip(readable, bounded, strict=True) if not _ok(r)}
     loaded = [timed_out.get(id(item), item) for item in loaded]
-    documents = [r for r in bounded if isinstance(r, SegmentedDocument)]
+    documents = _encode_batch([r for r in bounded if isinstance(r, SegmentedDocument)], runtime)
     budgets = [b for b, r in zip(budgets, bounded, strict=True) if _ok(r)]
-    _encode_batch(documents)
     segmented = iter(zip(documents, budgets, strict=True))
     results: list[Assessment | PksbError] = []
     for item in loaded:
@@ -199,7 +217,7 @@ def assess_many(
         try:
             with budget.running():
                 budget.check("analyse", document.source.name)
-                results.append(_assess_segmented(document, options))
+                results.append(_assess_segmented(document, options, side, runtime))
         except PksbError as exc:
             results.append(exc)
     _add_feedback(results)
@@ -208,12 +226,14 @@ def assess_many(
 
 
 def _add_feedback(results: list[Assessment | PksbError]) -> None:
-    """Mentor feedback last, because it reads every other analysis (each may be absent)."""
+    """Mentor feedback, then the headline figures: both read every other analysis."""
+    from pksb_reflect.analysis.mapping.core import DEFAULT_PARAMS
     from pksb_reflect.judgement.feedback import feedback_for
 
     for result in results:
         if isinstance(result, Assessment):
             result.feedback = feedback_for(result)
+            result.figures = figures_of(result, DEFAULT_PARAMS.touch_strength)
 
 
 def _ok(result: SegmentedDocument | PksbError) -> bool:
@@ -234,20 +254,29 @@ def _note_repeats(results: list[Assessment | PksbError]) -> None:
         seen.add(key)
 
 
-def _encode_batch(documents: Sequence[SegmentedDocument]) -> None:
-    """Every sentence of every draft through the encoder in one batched call.
+def _encode_batch(
+    documents: Sequence[SegmentedDocument], runtime: Runtime
+) -> list[SegmentedDocument]:
+    """Every sentence of every draft through the encoder in one batched call, once.
 
-    The vectors land in the encoder's cache, so each draft's later look-ups are cache hits and
-    sentences already on disk (an unchanged paragraph of a re-checked draft) are not re-encoded.
+    Each draft gets its rows of the matrix as its `embeddings`; every later analysis reads
+    those. Sentences already in the cache (an unchanged paragraph of a re-checked draft) are
+    not re-encoded.
     """
     texts = [text for document in documents for text in document.sentence_texts]
-    if texts:
-        from pksb_reflect.nlp.encoder import get_encoder
+    matrix = runtime.encoder.encode(texts)
+    out: list[SegmentedDocument] = []
+    start = 0
+    for document in documents:
+        end = start + len(document.outline.sentences)
+        out.append(dataclasses.replace(document, embeddings=matrix[start:end]))
+        start = end
+    return out
 
-        get_encoder().encode(texts)
 
-
-def _assess_segmented(document: SegmentedDocument, options: AssessOptions) -> Assessment:
+def _assess_segmented(
+    document: SegmentedDocument, options: AssessOptions, side: SideInputs, runtime: Runtime
+) -> Assessment:
     source = document.source
     if not document.outline.sentences:
         raise InputError(
@@ -264,8 +293,11 @@ def _assess_segmented(document: SegmentedDocument, options: AssessOptions) -> As
         count_references=options.count_references,
     )
     assessment = Assessment(
-        reflection=_reflection(document),
-        pksb=map_document(document, options.framework, list(route.expects_areas)),
+        reflection=analyse_reflection(
+            document,
+            classify(runtime.classifier, document.sentence_texts, statement_features(document)),
+        ),
+        pksb=map_document(document, runtime, options.framework, list(route.expects_areas)),
         source=SourceInfo(
             name=source.name,
             format=source.format,
@@ -280,11 +312,14 @@ def _assess_segmented(document: SegmentedDocument, options: AssessOptions) -> As
         outline=document.outline,
         warnings=_warnings(document),
     )
-    _add_side_inputs(assessment, document, options)
+    _add_side_inputs(assessment, document, options, side, runtime)
     return assessment
 
 
-def _read_side_inputs(options: AssessOptions) -> tuple[AuditFile | None, CpdLog | None]:
+SideInputs = tuple["AuditFile | None", "CpdLog | None"]
+
+
+def _read_side_inputs(options: AssessOptions) -> SideInputs:
     """The self-assessment and CPD log, parsed and validated (InputError names file and row)."""
     audit = cpd_log = None
     if options.pksb_audit is not None:
@@ -299,22 +334,19 @@ def _read_side_inputs(options: AssessOptions) -> tuple[AuditFile | None, CpdLog 
 
 
 def _add_side_inputs(
-    assessment: Assessment, document: SegmentedDocument, options: AssessOptions
+    assessment: Assessment,
+    document: SegmentedDocument,
+    options: AssessOptions,
+    side: SideInputs,
+    runtime: Runtime,
 ) -> None:
     """Evidence, self-assessment and CPD log, each read against this statement when given.
 
-    They share the statement's PKSB mapping: `assessment.pksb` when it is there, otherwise one
-    computed here (sentence vectors are cached, so nothing is encoded twice).
+    They share the statement's PKSB mapping (`assessment.pksb`) and its sentence vectors.
     """
-    if not (options.evidence or options.pksb_audit is not None or options.cpd_log is not None):
-        return
-    coverage = getattr(assessment, "pksb", None)
-    if coverage is None and (options.evidence or options.pksb_audit is not None):
-        from pksb_reflect.analysis.mapping.core import map_document
-
-        route = load_route(options.route)
-        coverage = map_document(document, options.framework, list(route.expects_areas))
-    if options.evidence:
+    audit_file, cpd_log = side
+    coverage = assessment.pksb
+    if options.evidence and coverage is not None:
         from pksb_reflect.analysis.evidence import check_evidence
 
         assessment.evidence = check_evidence(
@@ -322,10 +354,10 @@ def _add_side_inputs(
             options.evidence,
             framework=options.framework,
             coverage=coverage,
+            resources=runtime,
             max_bytes=options.max_bytes,
         )
-    audit_file, cpd_log = _read_side_inputs(options)
-    if audit_file is not None:
+    if audit_file is not None and coverage is not None:
         from pksb_reflect.analysis.audit import audit_pksb
 
         assessment.audit = audit_pksb(
@@ -335,28 +367,12 @@ def _add_side_inputs(
         from pksb_reflect.analysis.cpd import check_cpd
 
         assessment.cpd = check_cpd(
-            cpd_log, document, route=options.route, year_end=options.cpd_year_end
+            cpd_log,
+            document,
+            route=options.route,
+            year_end=options.cpd_year_end,
+            encoder=runtime.encoder,
         )
-
-
-def _reflection(document: SegmentedDocument) -> ReflectionReport:
-    """Classify every sentence with its neighbours as context, then grade the depth."""
-    from pksb_reflect.analysis.reflection.classifier import classify_sentences
-    from pksb_reflect.nlp.encoder import get_encoder
-
-    sentences = document.outline.sentences
-    texts = [s.text for s in sentences]
-    contexts = []
-    for i, sentence in enumerate(sentences):
-        before = texts[i - 1] if i > 0 and sentences[i - 1].paragraph == sentence.paragraph else ""
-        after = (
-            texts[i + 1]
-            if i + 1 < len(sentences) and sentences[i + 1].paragraph == sentence.paragraph
-            else ""
-        )
-        contexts.append(" ".join(t for t in (before, sentence.text, after) if t))
-    categories = classify_sentences(texts, contexts, embeddings=get_encoder().encode(texts))
-    return analyse_reflection(document, categories)
 
 
 def _warnings(document: SegmentedDocument) -> list[str]:
@@ -367,3 +383,54 @@ def _warnings(document: SegmentedDocument) -> list[str]:
     if language:
         notes.append(language)
     return notes
+
+
+def classify_sentences(
+    sentences: Sequence[str],
+    contexts: Sequence[str] | None = None,
+    *,
+    runtime: Runtime | None = None,
+) -> list[SentenceCategory]:
+    """The reflection category of each sentence, with every category's probability.
+
+    `contexts[i]`, when given, is the text around sentence i ("previous. sentence. next.").
+    """
+    texts = _sentence_list(sentences, "sentences")
+    context_texts = None if contexts is None else _sentence_list(contexts, "contexts")
+    if context_texts is not None and len(context_texts) != len(texts):
+        raise UsageError("contexts must have one entry per sentence")
+    if not texts:
+        return []
+    runtime = runtime or default_runtime()
+    features = context_embeddings(texts, context_texts, runtime.encoder)
+    return classify(runtime.classifier, texts, features)
+
+
+def map_sentences(
+    sentences: Sequence[str], framework: str = "2021", *, runtime: Runtime | None = None
+) -> list[SentenceMapping]:
+    """Each sentence mapped onto every area and skill of the PKSB (2021 or 2014)."""
+    texts = _sentence_list(sentences, "sentences")
+    check_version(framework)
+    if not texts:
+        return []
+    runtime = runtime or default_runtime()
+    return map_vectors(texts, runtime.encoder.encode(texts), runtime, framework)
+
+
+def _sentence_list(values: Sequence[str], name: str) -> list[str]:
+    """A list of strings, or UsageError: a bare string is one text, not a list of characters."""
+    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+        raise UsageError(f"{name} must be a list of strings")
+    return list(values)
+
+
+def read_statement(source: Source, *, runtime: Runtime | None = None) -> SegmentedDocument:
+    """A statement read, segmented and encoded once: what every analysis takes as input.
+
+    For callers that run single analyses (mapping, evidence, CPD) on their own.
+    """
+    runtime = runtime or default_runtime()
+    [document] = segment_many([load_source(source)], runtime.nlp)
+    [encoded] = _encode_batch([document], runtime)
+    return encoded

@@ -8,8 +8,13 @@ from pathlib import Path
 import pytest
 
 from pksb_reflect.analysis.audit import audit_pksb, read_audit
+from pksb_reflect.analysis.mapping.core import map_document
+from pksb_reflect.api import read_statement
 from pksb_reflect.errors import InputError
 from pksb_reflect.framework import data_dir
+from pksb_reflect.runtime import default_runtime
+
+RUNTIME = default_runtime()
 
 FRAMEWORK = "2014"
 HAS_2021 = (data_dir() / "pksb_2021.yaml").is_file()
@@ -135,7 +140,6 @@ they already know.
 
 
 def test_gaps_sorted_and_traced(tmp_path: Path) -> None:
-    from pksb_reflect.analysis.segment import segment
     from pksb_reflect.io.ingest import parse_bytes
 
     path = _write(
@@ -148,8 +152,8 @@ def test_gaps_sorted_and_traced(tmp_path: Path) -> None:
         "7,2,2,\n",
     )
     audit = read_audit(path, FRAMEWORK)
-    document = segment(parse_bytes(STATEMENT.encode(), name="s.md", fmt="md"))
-    report = audit_pksb(audit, document)
+    document = read_statement(parse_bytes(STATEMENT.encode(), name="s.md", fmt="md"))
+    report = audit_pksb(audit, document, coverage=map_document(document, RUNTIME, "2014"))
     assert [g.cited for g in report.gaps] == ["8.6", "6", "11"]  # 3, 2, 1; no gap for 7
     teaching = report.gaps[0]
     assert teaching.addressed and teaching.statement

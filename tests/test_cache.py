@@ -3,8 +3,8 @@
 Tests of the cache alone put a small fake model inside a private Encoder: they count which texts
 reach the model, which the real model cannot tell us, and need no model load to do so. Tests that
 run the whole pipeline (assess, the CLI) wrap the real model instead, counting what it is asked
-to encode: a fake there would leak fake vectors into process-wide caches (the PKSB prototypes)
-that later tests read. The shipped path (get_encoder) always uses the real model.
+to encode: a fake there would leak fake vectors into caches (the PKSB prototypes) that later
+tests read. The shipped path (Runtime.encoder) always uses the real model.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ from pksb_reflect.nlp import encoder as embeddings
 from pksb_reflect.nlp.cache import (
     CACHE_DIR_ENV,
     DB_NAME,
-    NO_CACHE_ENV,
     SqliteCache,
-    default_cache,
+    open_disk_cache,
     text_key,
 )
 from pksb_reflect.nlp.encoder import EMBEDDING_DIM, Encoder, MemoryCache
+from pksb_reflect.runtime import Runtime
+
+_load_real_model = embeddings._load_model
 
 MODEL = Encoder.model_key
 
@@ -57,7 +59,7 @@ class CountingRealModel(CountingModel):
 
     def encode(self, texts: Sequence[str], **options: object) -> np.ndarray:
         if CountingRealModel._real is None:
-            CountingRealModel._real = embeddings._load_model()
+            CountingRealModel._real = _load_real_model()
         self.texts.extend(texts)
         return CountingRealModel._real.encode(list(texts), **options)  # type: ignore[attr-defined]
 
@@ -75,11 +77,7 @@ def counting_encoder(
 def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder = tmp_path / "cache"
     monkeypatch.setenv(CACHE_DIR_ENV, str(folder))
-    monkeypatch.setenv(NO_CACHE_ENV, "0")
-    real_get_encoder = embeddings.get_encoder
-    real_get_encoder.cache_clear()
     yield folder
-    real_get_encoder.cache_clear()
 
 
 def test_vectors_persist_across_encoders(_isolated_cache: Path) -> None:
@@ -193,8 +191,8 @@ def test_unwritable_cache_dir_falls_back_to_memory(
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv(CACHE_DIR_ENV, str(blocker / "cache"))
-    assert default_cache() is None
-    assert isinstance(embeddings.get_encoder().cache, MemoryCache)
+    assert open_disk_cache() is None
+    assert isinstance(Runtime().encoder.cache, MemoryCache)
 
 
 def test_damaged_database_does_not_break_encoding(tmp_path: Path) -> None:
@@ -208,10 +206,11 @@ def test_damaged_database_does_not_break_encoding(tmp_path: Path) -> None:
     assert encoder.cache.error  # type: ignore[attr-defined]
 
 
-def test_get_encoder_uses_the_disk_cache_by_default(_isolated_cache: Path) -> None:
-    encoder = embeddings.get_encoder()
+def test_runtime_uses_the_disk_cache_by_default(_isolated_cache: Path) -> None:
+    encoder = Runtime().encoder
     assert isinstance(encoder.cache, SqliteCache)
     assert encoder.cache.path == _isolated_cache / DB_NAME
+    assert isinstance(Runtime(disk_cache=False).encoder.cache, MemoryCache)
 
 
 DRAFT = """# Criterion 1: Personal performance
@@ -236,34 +235,37 @@ EDITED = DRAFT.replace(
 )
 
 
-def _counting_get_encoder(monkeypatch: pytest.MonkeyPatch) -> CountingModel:
-    """A fresh process's encoder over the on-disk cache, with the real model wrapped to count."""
-    encoder, model = counting_encoder(SqliteCache(), CountingRealModel)
-    monkeypatch.setattr(embeddings, "get_encoder", lambda: encoder)
-    return model
+class CountingRuntime(Runtime):
+    """A fresh process's runtime over the on-disk cache, its real model wrapped to count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counting, self.model = counting_encoder(SqliteCache(), CountingRealModel)
+
+    @property
+    def encoder(self) -> Encoder:
+        return self.counting
 
 
-def test_recheck_encodes_only_changed_sentences(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_recheck_encodes_only_changed_sentences(tmp_path: Path) -> None:
     # Wrapped real model: the test counts which sentences reach it on the second check.
     from pksb_reflect.api import assess
 
     draft = tmp_path / "draft.md"
     draft.write_text(DRAFT, encoding="utf-8")
-    first = _counting_get_encoder(monkeypatch)
-    assess(draft)
-    assert "I ran twelve induction sessions for new students." in first.texts
+    first = CountingRuntime()
+    assess(draft, runtime=first)
+    assert "I ran twelve induction sessions for new students." in first.model.texts
 
     draft.write_text(EDITED, encoding="utf-8")
-    second = _counting_get_encoder(monkeypatch)
-    assessment = assess(draft)
+    second = CountingRuntime()
+    assessment = assess(draft, runtime=second)
     new_sentences = {
         "A colleague's feedback changed my plan.",
         "Then I build the session around their assignment.",
     }
     assert new_sentences <= {s.text for s in assessment.outline.sentences}
-    assert set(second.texts) == new_sentences
+    assert set(second.model.texts) == new_sentences
 
 
 def test_no_cache_reads_and_writes_nothing_on_disk(
@@ -276,20 +278,10 @@ def test_no_cache_reads_and_writes_nothing_on_disk(
     draft.write_text(DRAFT, encoding="utf-8")
     counts: list[set[str]] = []
     for _ in range(2):
-        embeddings.get_encoder.cache_clear()
         model = CountingRealModel()
-        real_get_encoder = embeddings.get_encoder
-
-        def patched(real=real_get_encoder, model=model) -> Encoder:
-            encoder = real()
-            encoder._model = model  # type: ignore[assignment]
-            return encoder
-
-        monkeypatch.setattr(embeddings, "get_encoder", patched)
+        monkeypatch.setattr(embeddings, "_load_model", lambda model=model: model)
         assert cli.main(["check", "--no-cache", str(draft)]) == 0
-        assert isinstance(real_get_encoder().cache, MemoryCache)
         counts.append(set(model.texts))
-        monkeypatch.setattr(embeddings, "get_encoder", real_get_encoder)
     sentence = "I ran twelve induction sessions for new students."
     assert all(sentence in texts for texts in counts)
     assert not (_isolated_cache / DB_NAME).exists()

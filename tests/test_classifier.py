@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pksb_reflect import classify_sentences
 from pksb_reflect.analysis.reflection import classifier
-from pksb_reflect.analysis.reflection.classifier import CATEGORIES, classify_sentences, load_model
-from pksb_reflect.errors import ModelError
+from pksb_reflect.analysis.reflection.classifier import CATEGORIES, load_model
+from pksb_reflect.errors import ModelError, UsageError
 
 # Sentences written for these tests (not from CEReD), each with the category it must get.
 CLEAR = {
@@ -69,7 +70,8 @@ def test_manifest_hash_matches_shipped_file() -> None:
 
 def test_probabilities_cover_nine_and_sum_to_one() -> None:
     sentences = ["I felt anxious.", "", "The room was booked for two hours."]
-    results = classify_sentences(sentences, embeddings=_random_embeddings(len(sentences)))
+    features = np.hstack([_random_embeddings(len(sentences))] * 3)
+    results = classifier.classify(load_model(), sentences, features)
     assert len(results) == len(sentences)
     for result in results:
         assert tuple(result.probabilities) == CATEGORIES
@@ -81,9 +83,11 @@ def test_empty_input() -> None:
     assert classify_sentences([]) == []
 
 
-def test_wrong_embedding_shape_is_an_error() -> None:
-    with pytest.raises(ValueError):
-        classify_sentences(["One.", "Two."], embeddings=_random_embeddings(3))
+def test_a_string_or_mismatched_contexts_are_usage_errors() -> None:
+    with pytest.raises(UsageError):
+        classify_sentences("One sentence.")  # type: ignore[arg-type]
+    with pytest.raises(UsageError):
+        classify_sentences(["One.", "Two."], ["One."])
 
 
 def test_neighbours_from_context() -> None:

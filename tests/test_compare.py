@@ -15,8 +15,7 @@ from pksb_reflect.apps.compare import (
     compare,
     render_comparison,
 )
-from pksb_reflect.nlp import encoder as embeddings
-from pksb_reflect.nlp.cache import CACHE_DIR_ENV, NO_CACHE_ENV
+from pksb_reflect.nlp.cache import CACHE_DIR_ENV
 
 KEPT = (
     "I joined the regional member network and helped to organise its annual conference, "
@@ -66,15 +65,11 @@ def test_unrelated_paragraph_is_not_a_rewrite() -> None:
 @pytest.fixture
 def drafts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Path]]:
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
-    monkeypatch.setenv(NO_CACHE_ENV, "0")
-    real_get_encoder = embeddings.get_encoder
-    real_get_encoder.cache_clear()
     old = tmp_path / "draft1.md"
     new = tmp_path / "draft2.md"
     old.write_text(f"# Criterion 3\n\n{KEPT}\n\n{REWRITE_OLD}\n\n{DROPPED}\n", encoding="utf-8")
     new.write_text(f"# Criterion 3\n\n{KEPT}\n\n{REWRITE_NEW}\n\n{ADDED}\n", encoding="utf-8")
     yield old, new
-    real_get_encoder.cache_clear()
 
 
 def test_compare_reports_words_and_paragraphs(drafts: tuple[Path, Path]) -> None:

@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 
 from pksb_reflect.analysis.cpd import check_cpd, parse_date, parse_hours, read_cpd_log
+from pksb_reflect.api import read_statement
 from pksb_reflect.errors import InputError
+from pksb_reflect.runtime import default_runtime
+
+RUNTIME = default_runtime()
 
 
 def _log(tmp_path: Path, rows: str, header: str = "Date,Activity,Hours,PKSB") -> Path:
@@ -46,7 +50,7 @@ def test_hours_per_year_met(tmp_path: Path) -> None:
         "15/06/2025,Cataloguing course,9.5,\n"
         "2024-03-01,Older course,30,\n",
     )
-    report = check_cpd(read_cpd_log(path, "2014"), None)
+    report = check_cpd(read_cpd_log(path, "2014"), None, encoder=RUNTIME.encoder)
     assert report.year_end == date(2025, 6, 15)
     assert report.current.start == date(2024, 6, 16)
     assert report.current.hours == 21.5 and report.status == "met"
@@ -56,7 +60,9 @@ def test_hours_per_year_met(tmp_path: Path) -> None:
 
 def test_hours_short_with_year_end(tmp_path: Path) -> None:
     path = _log(tmp_path, "2025-01-10,Webinar,12,\n2025-06-15,Course,9.5,\n")
-    report = check_cpd(read_cpd_log(path, "2014"), None, year_end=date(2025, 3, 31))
+    report = check_cpd(
+        read_cpd_log(path, "2014"), None, year_end=date(2025, 3, 31), encoder=RUNTIME.encoder
+    )
     assert report.current.hours == 12 and report.status == "short"
     assert report.current.short_by == 8
     assert "8 hours short" in report.message
@@ -96,7 +102,6 @@ groups, and I borrowed its short feedback form for our own groups.
 
 
 def test_activities_not_reflected(tmp_path: Path) -> None:
-    from pksb_reflect.analysis.segment import segment
     from pksb_reflect.io.ingest import parse_bytes
 
     path = _log(
@@ -106,8 +111,8 @@ def test_activities_not_reflected(tmp_path: Path) -> None:
         "2025-03-12,First aid at work course,6,\n"
         "2025-04-13,Shadowed the archive searchroom supervisor,4,6\n",
     )
-    document = segment(parse_bytes(STATEMENT.encode(), name="r.md", fmt="md"))
-    report = check_cpd(read_cpd_log(path, "2014"), document)
+    document = read_statement(parse_bytes(STATEMENT.encode(), name="r.md", fmt="md"))
+    report = check_cpd(read_cpd_log(path, "2014"), document, encoder=RUNTIME.encoder)
     assert report.not_reflected == [4, 5]
     reflected = {a.row: a for a in report.activities if a.reflected}
     assert set(reflected) == {2, 3}

@@ -10,6 +10,11 @@ import pytest
 
 from pksb_reflect.analysis import evidence
 from pksb_reflect.analysis.evidence import check_evidence, claim_cues, file_label, reference_labels
+from pksb_reflect.analysis.mapping.core import map_document
+from pksb_reflect.api import read_statement
+from pksb_reflect.runtime import default_runtime
+
+RUNTIME = default_runtime()
 
 FRAMEWORK = "2014"
 
@@ -62,7 +67,6 @@ EVIDENCE_FILES = {
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> evidence.EvidenceReport:
-    from pksb_reflect.analysis.segment import segment
     from pksb_reflect.io.ingest import parse_bytes
 
     folder = tmp_path_factory.mktemp("evidence")
@@ -71,15 +75,20 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> evidence.EvidenceReport:
     (folder / "sub").mkdir()
     (folder / "sub" / "E4_broken.docx").write_bytes(b"this is not a zip archive at all")
     (folder / "photo.png").write_bytes(b"\x89PNG\r\n")  # skipped quietly: not a text format
-    document = segment(parse_bytes(STATEMENT.encode(), name="statement.md", fmt="md"))
-    return check_evidence(document, [folder], framework=FRAMEWORK)
+    document = read_statement(parse_bytes(STATEMENT.encode(), name="statement.md", fmt="md"))
+    return check_evidence(
+        document,
+        [folder],
+        framework=FRAMEWORK,
+        coverage=map_document(document, RUNTIME, FRAMEWORK),
+        resources=RUNTIME,
+    )
 
 
 def _paragraph_with(report_doc: str, words: str) -> int:
-    from pksb_reflect.analysis.segment import segment
     from pksb_reflect.io.ingest import parse_bytes
 
-    document = segment(parse_bytes(report_doc.encode(), name="s.md", fmt="md"))
+    document = read_statement(parse_bytes(report_doc.encode(), name="s.md", fmt="md"))
     return next(p.index for p in document.outline.paragraphs if words in p.text)
 
 
@@ -157,7 +166,6 @@ def test_missing_evidence_path_is_one_line(tmp_path: Path) -> None:
 
 
 def test_evidence_list_gives_labels(tmp_path: Path) -> None:
-    from pksb_reflect.analysis.segment import segment
     from pksb_reflect.io.ingest import parse_bytes
 
     text = (
@@ -165,8 +173,14 @@ def test_evidence_list_gives_labels(tmp_path: Path) -> None:
         "# List of evidence\n\n| Label | Evidence |\n|---|---|\n| E7 | rda_certificate.md |\n"
     )
     (tmp_path / "rda_certificate.md").write_text(EVIDENCE_FILES["E1_rda_course.md"])
-    document = segment(parse_bytes(text.encode(), name="s.md", fmt="md"))
-    result = check_evidence(document, [tmp_path], framework=FRAMEWORK)
+    document = read_statement(parse_bytes(text.encode(), name="s.md", fmt="md"))
+    result = check_evidence(
+        document,
+        [tmp_path],
+        framework=FRAMEWORK,
+        coverage=map_document(document, RUNTIME, FRAMEWORK),
+        resources=RUNTIME,
+    )
     assert result.evidence_list
     item = result.items[0]
     assert item.id == "E7" and item.label_source == "evidence list"

@@ -16,7 +16,12 @@ import pytest
 
 from pksb_reflect.analysis.mapping import core as mapping
 from pksb_reflect.analysis.segment import SegmentedDocument
+from pksb_reflect.api import map_sentences, read_statement
+from pksb_reflect.errors import UsageError
 from pksb_reflect.framework import FRAMEWORK_VERSIONS
+from pksb_reflect.runtime import Runtime, default_runtime
+
+RUNTIME = default_runtime()
 
 VERSIONS = list(FRAMEWORK_VERSIONS)
 
@@ -26,7 +31,7 @@ def test_pksb_number_points_to_area_and_skill(version: str) -> None:
     refs = mapping.find_references("This is covered by PKSB 8.6 in my plan.", version)
     assert refs and refs[0].kind == "number"
     assert "8" in refs[0].ids and "8.6" in refs[0].ids
-    [result] = mapping.map_sentences(["This is covered by PKSB 8.6 in my plan."], version)
+    [result] = map_sentences(["This is covered by PKSB 8.6 in my plan."], version)
     assert result.explicit
     assert result.areas[0].id == "8"
     assert result.skills[0].id == "8.6"
@@ -34,7 +39,7 @@ def test_pksb_number_points_to_area_and_skill(version: str) -> None:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_section_number_and_bracketed_reference(version: str) -> None:
-    [section, bracket] = mapping.map_sentences(
+    [section, bracket] = map_sentences(
         ["I return to this in section 11 below.", "I wrote a short note on it (PKSB 6)."], version
     )
     assert section.areas[0].id == "11"
@@ -58,7 +63,7 @@ def test_number_from_the_other_version_is_understood() -> None:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_negated_claim_is_flagged_and_not_counted(version: str) -> None:
-    negated, plain = mapping.map_sentences(
+    negated, plain = map_sentences(
         [
             "I have not yet had the chance to catalogue any new books.",
             "I catalogued the new books using RDA and added subject headings.",
@@ -74,7 +79,7 @@ def test_negated_claim_is_flagged_and_not_counted(version: str) -> None:
 
 
 def test_hedged_and_principled_negation() -> None:
-    hedged, principle = mapping.map_sentences(
+    hedged, principle = map_sentences(
         [
             "I hope to run information literacy sessions next year.",
             "We do not withdraw titles just because some readers object to them.",
@@ -86,7 +91,7 @@ def test_hedged_and_principled_negation() -> None:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_results_sorted_and_scores_in_range(version: str) -> None:
-    results = mapping.map_sentences(
+    results = map_sentences(
         ["I ran a survey of users and redesigned the enquiry service.", "Short one."], version
     )
     for result in results:
@@ -109,21 +114,20 @@ ON_TOPIC = [
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize(("text", "area"), ON_TOPIC)
 def test_clear_sentences_land_in_their_area(version: str, text: str, area: str) -> None:
-    [result] = mapping.map_sentences([text], version)
+    [result] = map_sentences([text], version)
     assert area in [a.id for a in result.areas[:3]]
 
 
 def test_empty_input_and_unknown_version() -> None:
-    assert mapping.map_sentences([]) == []
-    with pytest.raises(KeyError):
-        mapping.map_sentences(["x"], "2030")
+    assert map_sentences([]) == []
+    with pytest.raises(UsageError):
+        map_sentences(["x"], "2030")
 
 
 def _segmented(text: str) -> SegmentedDocument:
-    from pksb_reflect.analysis.segment import segment
     from pksb_reflect.io.ingest import parse_bytes
 
-    return segment(parse_bytes(text.encode("utf-8"), name="t.txt", fmt="txt"))
+    return read_statement(parse_bytes(text.encode("utf-8"), name="t.txt", fmt="txt"))
 
 
 def test_document_coverage() -> None:
@@ -133,7 +137,7 @@ def test_document_coverage() -> None:
         "I have not yet had the chance to catalogue rare books. "
         "I drafted a retention schedule for the team's shared drive with the records manager."
     )
-    coverage = mapping.map_document(_segmented(text))
+    coverage = mapping.map_document(_segmented(text), RUNTIME)
     assert len(coverage.sentences) == 4
     assert len(coverage.paragraphs) == 2
     assert coverage.negated_sentences == [2]
@@ -146,7 +150,7 @@ def test_document_coverage() -> None:
     assert 2 not in {i for a in coverage.areas for i in a.sentence_indexes}
     assert coverage.expected == ["ethics", "wider_sector", "wider_org"]
     assert "wider_org" in coverage.missing_expected
-    routed = mapping.map_document(_segmented(text), "2014", route_expects=["ethics", "13"])
+    routed = mapping.map_document(_segmented(text), RUNTIME, "2014", route_expects=["ethics", "13"])
     assert routed.expected[0] == "ethics" and len(routed.expected) > 1
 
 
@@ -155,7 +159,9 @@ def test_map_texts_aggregates() -> None:
         [
             "I taught a session on evaluating sources. Students then practised searching.",
             "I rewrote the retention schedule. I also set disposal dates for old files.",
-        ]
+        ],
+        "2021",
+        RUNTIME,
     )
     assert [i.sentences for i in items] == [2, 2]
     assert "8" in [a.id for a in items[0].areas[:3]]
@@ -202,7 +208,7 @@ def test_lexical_inference_matches_scikit_learn() -> None:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_other_versions_examples_train_areas_not_skills(version: str) -> None:
-    protos = mapping._protos_for(version, mapping.DEFAULT_PARAMS)
+    protos = RUNTIME.prototypes(version)
     fw = mapping.load_framework(version)
     own = {e for a in fw.areas for e in [*a.examples, *(x for s in a.skills for x in s.examples)]}
     extra = [i for i, t in enumerate(protos.texts) if protos.text_kind[i] == "example"]
@@ -227,9 +233,9 @@ def test_shipped_framework_vectors_are_used_only_when_their_hash_matches(
         assert mapping._bundled_file(name) == shipped / name
 
     monkeypatch.setenv("PKSB_REFLECT_CACHE_DIR", str(tmp_path / "cache"))
-    mapping._prototypes.cache_clear()
-    mapping.prepare("2021")
-    mapping.prepare("2014")
+    fresh = Runtime()
+    fresh.prototypes("2021")
+    fresh.prototypes("2014")
     assert not (tmp_path / "cache" / "mapping").exists(), (
         "the shipped framework vectors are stale: run python models/mapping/build.py"
     )
@@ -243,4 +249,3 @@ def test_shipped_framework_vectors_are_used_only_when_their_hash_matches(
     (copy / "manifest.json").write_text(json.dumps(manifest))
     monkeypatch.setattr(mapping, "bundled", lambda folder: tmp_path / folder)
     assert all(mapping._bundled_file(name) is None for name in names)
-    mapping._prototypes.cache_clear()

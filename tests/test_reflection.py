@@ -15,7 +15,11 @@ from pksb_reflect.analysis.reflection.report import (
     grade_sentences,
     stage_of,
 )
+from pksb_reflect.api import read_statement
 from pksb_reflect.nlp.markers import Marker
+from pksb_reflect.runtime import default_runtime
+
+RUNTIME = default_runtime()
 
 try:  # the classifier is written in parallel; a stand-in keeps these tests independent of it
     from pksb_reflect.analysis.reflection.classifier import SentenceCategory as _RealCategory
@@ -199,7 +203,6 @@ def test_empty_input() -> None:
 
 
 def test_analyse_reflection_end_to_end() -> None:
-    from pksb_reflect.analysis.segment import segment
     from pksb_reflect.io.ingest import parse_bytes
 
     text = (
@@ -209,7 +212,7 @@ def test_analyse_reflection_end_to_end() -> None:
         "them. Perhaps the canon reflects whose knowledge was collected. Next time I will "
         "discuss gaps with the academics.\n"
     )
-    segmented = segment(parse_bytes(text.encode(), name="t.txt", fmt="txt"))
+    segmented = read_statement(parse_bytes(text.encode(), name="t.txt", fmt="txt"))
     cats = ["Experience", "Experience", "Reflection", "Reflection", "Intention"]
     assert len(segmented.outline.sentences) == len(cats)
     report = analyse_reflection(segmented, [category(c) for c in cats])
@@ -229,10 +232,11 @@ def test_analyse_reflection_end_to_end() -> None:
 
 
 def test_categories_must_align() -> None:
-    from pksb_reflect.analysis.segment import segment
     from pksb_reflect.io.ingest import parse_bytes
 
-    segmented = segment(parse_bytes(b"I ran a session. It went well.\n", name="t.txt", fmt="txt"))
+    segmented = read_statement(
+        parse_bytes(b"I ran a session. It went well.\n", name="t.txt", fmt="txt")
+    )
     with pytest.raises(ValueError, match="must align"):
         analyse_reflection(segmented, [category("Experience")])
 

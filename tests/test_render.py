@@ -10,7 +10,7 @@ import pytest
 
 from pksb_reflect.api import assess
 from pksb_reflect.cli import main
-from pksb_reflect.render import FORMATS, render
+from pksb_reflect.render import REGISTRY, render
 from pksb_reflect.render.markdown import md_escape
 from pksb_reflect.results import Assessment
 from tests.conftest import EXAMPLES
@@ -45,7 +45,7 @@ def hostile() -> Assessment:
 
 
 def test_formats_listed() -> None:
-    assert {"text", "json", "markdown", "html"} <= set(FORMATS)
+    assert {"text", "json", "markdown", "html"} <= set(REGISTRY)
 
 
 def test_markdown_has_key_sections(strong: Assessment) -> None:

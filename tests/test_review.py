@@ -24,8 +24,7 @@ from pksb_reflect.apps.review import (
     summary_to_html,
 )
 from pksb_reflect.errors import EXIT_OUTPUT
-from pksb_reflect.nlp import encoder as embeddings
-from pksb_reflect.nlp.cache import CACHE_DIR_ENV, NO_CACHE_ENV
+from pksb_reflect.nlp.cache import CACHE_DIR_ENV
 
 GOOD_ONE = """# Criterion 1: Personal performance
 
@@ -50,11 +49,7 @@ shorter sessions with one topic each, and I keep a short log after every session
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
-    monkeypatch.setenv(NO_CACHE_ENV, "0")
-    real_get_encoder = embeddings.get_encoder
-    real_get_encoder.cache_clear()
     yield
-    real_get_encoder.cache_clear()
 
 
 def _drafts(folder: Path, *, failing: bool) -> Path:

@@ -26,13 +26,15 @@ sys.path.insert(0, str(HERE.parent.parent))
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pksb-mapping-") as tmp:
         os.environ["PKSB_REFLECT_CACHE_DIR"] = tmp
-        from pksb_reflect.analysis.mapping import core as mapping
+        from pksb_reflect.runtime import Runtime
+
+        runtime = Runtime()
 
         for old in HERE.glob("*.npz"):
             old.unlink()
         (HERE / "manifest.json").unlink(missing_ok=True)
         for version in ("2021", "2014"):
-            mapping.prepare(version)
+            runtime.prototypes(version)
         files = {}
         for built in sorted((Path(tmp) / "mapping").glob("*.npz")):
             shutil.copyfile(built, HERE / built.name)

@@ -440,14 +440,10 @@ def audit_pksb(
     audit: AuditFile,
     document: SegmentedDocument,
     *,
-    coverage: PksbCoverage | None = None,
+    coverage: PksbCoverage,
     evidence: EvidenceReport | None = None,
 ) -> AuditReport:
     """The gaps, largest first, each with the sentences and evidence items that address it."""
-    from pksb_reflect.analysis.mapping.core import map_document
-
-    if coverage is None:
-        coverage = map_document(document, audit.framework)
     area_sentences = {a.id: a.sentence_indexes for a in coverage.areas}
     gaps: list[AuditGap] = []
     for entry in sorted(audit.entries, key=lambda e: (-e.gap, e.row)):

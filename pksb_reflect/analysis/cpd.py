@@ -29,6 +29,7 @@ from pksb_reflect.framework import load_route
 
 if TYPE_CHECKING:
     from pksb_reflect.analysis.segment import SegmentedDocument
+    from pksb_reflect.nlp.encoder import Encoder
 
 MAX_ENTRY_HOURS = 200.0
 # Activity vs statement sentence, after the generic words below are removed from the activity.
@@ -330,6 +331,7 @@ def check_cpd(
     *,
     route: str = "revalidation",
     year_end: date | None = None,
+    encoder: Encoder,
 ) -> CpdReport:
     """Hours per registration year against the requirement, and the activities not reflected on."""
     rules = load_route(route)
@@ -360,7 +362,7 @@ def check_cpd(
             f"the {required:g} hours revalidation asks for"
         )
     this_year = [e for e in counted if current.start <= e.date <= current.end]
-    activities = reflect(this_year, document) if document is not None else []
+    activities = reflect(this_year, document, encoder) if document is not None else []
     if route != "revalidation":
         warnings.append("a CPD log is read for revalidation; the hours are reported anyway")
     return CpdReport(
@@ -407,14 +409,14 @@ def lexical_hits(activity: str, sentence: str) -> int:
     return len(wanted & have)
 
 
-def reflect(entries: list[CpdEntry], document: SegmentedDocument) -> list[ActivityReflection]:
+def reflect(
+    entries: list[CpdEntry], document: SegmentedDocument, encoder: Encoder
+) -> list[ActivityReflection]:
     """For each activity, the statement sentence closest to it and whether it counts as reflected.
 
     Reflected means a sentence shares LEXICAL_MIN_HITS distinctive words with the activity (or
     its only one), or is at least SEMANTIC_THRESHOLD similar in meaning.
     """
-    from pksb_reflect.nlp.encoder import get_encoder
-
     sentences = document.outline.sentences
     if not entries:
         return []
@@ -431,8 +433,12 @@ def reflect(entries: list[CpdEntry], document: SegmentedDocument) -> list[Activi
             for e in entries
         ]
     queries = [" ".join(distinctive_words(e.activity)) or e.activity for e in entries]
-    encoder = get_encoder()
-    sims = encoder.encode(queries) @ encoder.encode([s.text for s in sentences]).T
+    statement = (
+        document.embeddings
+        if document.embeddings is not None
+        else encoder.encode([s.text for s in sentences])
+    )
+    sims = encoder.encode(queries) @ statement.T
     out: list[ActivityReflection] = []
     for row, entry in enumerate(entries):
         distinct = {w[:STEM_CHARS] for w in distinctive_words(entry.activity)}

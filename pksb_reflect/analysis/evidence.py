@@ -29,7 +29,9 @@ from pksb_reflect.io.ingest import DEFAULT_MAX_BYTES, SourceText, find_documents
 
 if TYPE_CHECKING:
     from pksb_reflect.analysis.mapping.core import PksbCoverage, TextMapping
+    from pksb_reflect.analysis.resources import Resources
     from pksb_reflect.analysis.segment import SegmentedDocument
+    from pksb_reflect.nlp.encoder import Encoder
 
 # Similarity at which a paragraph and an evidence item count as linked by meaning. The score is
 # half the cosine of their centroids plus half the mean of the paragraph's two best sentence
@@ -233,18 +235,15 @@ def check_evidence(
     paths: Sequence[str | Path],
     *,
     framework: str = "2021",
-    coverage: PksbCoverage | None = None,
+    coverage: PksbCoverage,
+    resources: Resources,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> EvidenceReport:
     """Read the evidence and report links, unused items, missing labels and unsupported claims.
 
-    `coverage` is the statement's PKSB mapping when the caller already has it; otherwise it is
-    computed here (the encoder's cache makes the second time free).
+    `coverage` is the statement's PKSB mapping; the statement's sentence vectors are the ones
+    its Statement already holds, so only the evidence texts are encoded here.
     """
-    from pksb_reflect.analysis.mapping.core import map_document
-
-    if coverage is None:
-        coverage = map_document(document, framework)
     files, errors = find_evidence_files(paths)
     items: list[EvidenceItem] = []
     texts: list[str] = []
@@ -273,11 +272,11 @@ def check_evidence(
         texts.append(source.analysis_text)
     evidence_list = _apply_evidence_list(document, items)
     _dedupe_ids(items, warnings)
-    _map_items([i for i in items if i.readable], texts, framework, warnings)
+    _map_items([i for i in items if i.readable], texts, framework, warnings, resources)
 
     links = _explicit_links(document, items)
     missing = _missing_references(document, items)
-    vectors = _item_vectors([i for i in items if i.readable], texts)
+    vectors = _item_vectors([i for i in items if i.readable], texts, resources.encoder)
     cited = {(link.paragraph, link.evidence) for link in links}
     links += [
         link
@@ -362,7 +361,11 @@ def _dedupe_ids(items: list[EvidenceItem], warnings: list[str]) -> None:
 
 
 def _map_items(
-    items: list[EvidenceItem], texts: list[str], framework: str, warnings: list[str]
+    items: list[EvidenceItem],
+    texts: list[str],
+    framework: str,
+    warnings: list[str],
+    resources: Resources,
 ) -> None:
     """Place each readable item on the PKSB, from at most MAX_ITEM_SENTENCES of its sentences."""
     from pksb_reflect.analysis.mapping.core import map_texts
@@ -377,7 +380,7 @@ def _map_items(
             )
             text = " ".join(sentences[:MAX_ITEM_SENTENCES])
         clipped.append(text)
-    mappings: list[TextMapping] = map_texts(clipped, framework) if clipped else []
+    mappings: list[TextMapping] = map_texts(clipped, framework, resources) if clipped else []
     for item, mapping in zip(items, mappings, strict=True):
         item.areas = [a for a in mapping.areas if a.score >= 0.05][:6]
         item.skills = [s for s in mapping.skills if s.score >= 0.05][:8]
@@ -442,16 +445,17 @@ def _missing_references(
     return out
 
 
-def _item_vectors(items: list[EvidenceItem], texts: list[str]) -> list[np.ndarray]:
+def _item_vectors(
+    items: list[EvidenceItem], texts: list[str], encoder: Encoder
+) -> list[np.ndarray]:
     """Each item's sentence vectors (at most MAX_ITEM_SENTENCES), encoded in one batch."""
     from pksb_reflect.analysis.reflection.classifier import split_sentences
-    from pksb_reflect.nlp.encoder import get_encoder
 
     pieces = [(split_sentences(t) or [t])[:MAX_ITEM_SENTENCES] for t in texts]
     flat = [s for p in pieces for s in p]
     if not flat:
         return []
-    matrix = get_encoder().encode(flat)
+    matrix = encoder.encode(flat)
     out: list[np.ndarray] = []
     start = 0
     for piece in pieces:
@@ -482,12 +486,9 @@ def _unit(vector: np.ndarray) -> np.ndarray:
 def _semantic_links(
     document: SegmentedDocument, items: list[EvidenceItem], vectors: list[np.ndarray]
 ) -> list[EvidenceLink]:
-    from pksb_reflect.nlp.encoder import get_encoder
-
     if not items:
         return []
-    sentences = document.outline.sentences
-    matrix = get_encoder().encode([s.text for s in sentences]) if sentences else None
+    matrix = document.embeddings if document.outline.sentences else None
     links: list[EvidenceLink] = []
     for paragraph in document.outline.paragraphs:
         if paragraph.kind != "body" or not paragraph.sentence_indexes or matrix is None:

@@ -11,12 +11,14 @@ given sentence breaks, so one 5,000-word sentence costs what 25 ordinary ones do
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, cast
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from pksb_reflect.errors import PksbError
@@ -95,6 +97,20 @@ class SegmentedDocument:
     outline: DocumentOutline
     docs: dict[int, Doc]
     warnings: list[str] = field(default_factory=list)
+    embeddings: np.ndarray | None = None
+    """One row per outline sentence, encoded once per draft (`api` sets it)."""
+
+    def neighbours(self, index: int) -> tuple[int | None, int | None]:
+        """The sentences just before and after sentence `index` in the same paragraph."""
+        sentences = self.outline.sentences
+        paragraph = sentences[index].paragraph
+        before = index - 1 if index > 0 and sentences[index - 1].paragraph == paragraph else None
+        after = (
+            index + 1
+            if index + 1 < len(sentences) and sentences[index + 1].paragraph == paragraph
+            else None
+        )
+        return before, after
 
     def body(self) -> Iterator[tuple[Paragraph, Doc]]:
         """Body paragraphs in order, each with its Doc (whose sentences are its Sentences)."""
@@ -114,12 +130,8 @@ def _looks_like_heading(text: str) -> bool:
     return not re.search(r"[.!?;,]['\")\]]*$", stripped)
 
 
-def segment(source: SourceText, nlp: Language | None = None) -> SegmentedDocument:
+def segment(source: SourceText, nlp: Language) -> SegmentedDocument:
     """Split a source into headings, body paragraphs and sentences, with spaCy sentences."""
-    if nlp is None:
-        from pksb_reflect.nlp.pipeline import load_pipeline
-
-        nlp = load_pipeline()
     return segment_many([source], nlp)[0]
 
 
@@ -128,16 +140,40 @@ def segment_many(sources: Sequence[SourceText], nlp: Language) -> list[Segmented
     return cast(list[SegmentedDocument], segment_bounded(sources, nlp))
 
 
-# Parsed paragraphs, most recently used last: re-checking an edited draft in the same process
-# parses only the paragraphs that changed. Keyed by pipeline and exact paragraph text.
 PARSED_CACHE_SIZE = 2048
-_PARSED: OrderedDict[tuple[int, str], tuple[Doc, int]] = OrderedDict()
+
+
+class ParseCache:
+    """Parsed paragraphs, most recently used last, keyed by pipeline and exact text.
+
+    Re-checking an edited draft with the same Runtime parses only the paragraphs that changed.
+    Safe to share between threads: each look-up and store holds the lock.
+    """
+
+    def __init__(self, size: int = PARSED_CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[int, str], tuple[Doc, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, nlp: Language, text: str) -> tuple[Doc, int] | None:
+        with self._lock:
+            known = self._items.get((id(nlp), text))
+            if known is not None:
+                self._items.move_to_end((id(nlp), text))
+            return known
+
+    def put(self, nlp: Language, text: str, doc: Doc, run: int) -> None:
+        with self._lock:
+            self._items[(id(nlp), text)] = (doc, run)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 def segment_bounded(
     sources: Sequence[SourceText],
     nlp: Language,
     budgets: Sequence[TimeBudget] | None = None,
+    parsed: ParseCache | None = None,
 ) -> list[SegmentedDocument | PksbError]:
     """Like `segment_many`, but each source has a time budget: one that runs out becomes its
     TimeLimitError, its remaining paragraphs are skipped, and the other sources go on."""
@@ -159,9 +195,8 @@ def segment_bounded(
                 if paragraph.kind != "body":
                     continue
                 text = analysis[paragraph.start : paragraph.end]
-                known = _PARSED.get((id(nlp), text))
+                known = parsed.get(nlp, text) if parsed is not None else None
                 if known is not None:  # an unchanged paragraph of a re-checked draft
-                    _PARSED.move_to_end((id(nlp), text))
                     docs_by_source[doc_number][paragraph.index] = known[0]
                     longest_run[doc_number] = max(longest_run[doc_number], known[1])
                     continue
@@ -180,9 +215,8 @@ def segment_bounded(
         if doc_number in failed:
             continue
         docs_by_source[doc_number][paragraph_index] = doc
-        _PARSED[(id(nlp), text)] = (doc, run)
-        if len(_PARSED) > PARSED_CACHE_SIZE:
-            _PARSED.popitem(last=False)
+        if parsed is not None:
+            parsed.put(nlp, text, doc, run)
         try:
             budgets[doc_number].check("analyse its sentences", sources[doc_number].name)
         except PksbError as exc:

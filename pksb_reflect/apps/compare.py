@@ -2,9 +2,8 @@
 
 Both drafts are assessed in one `assess_many` batch. Body paragraphs are aligned with difflib on
 normalised text (case, spacing and curly quotes ignored): a paragraph is unchanged, added,
-removed, moved, or rewritten (similar enough to be the same paragraph, but changed). Figures that
-other parts of pksb-reflect add to the Assessment (reflection depth and share, PKSB coverage,
-criteria) are read defensively and left empty until they exist.
+removed, moved, or rewritten (similar enough to be the same paragraph, but changed). The
+figures compared are each Assessment's own `figures`, the ones its reports show.
 """
 
 from __future__ import annotations
@@ -13,18 +12,15 @@ import difflib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from pksb_reflect.apps.review import (
-    _covered_areas,
-    _criteria,
-    _first,
-    _label,
-    depth_level,
-    reflective_share,
-)
+from pksb_reflect.analysis.segment import Paragraph
+from pksb_reflect.results import Assessment, Figures
+
+if TYPE_CHECKING:
+    from pksb_reflect.runtime import Runtime
 
 # Word-level similarity at which a changed paragraph still counts as the same one, rewritten.
 REWRITE_THRESHOLD = 0.5
@@ -166,78 +162,65 @@ def align_paragraphs(
     return changes, unchanged
 
 
-def _body(assessment: Any) -> list[Any]:
+def _body(assessment: Assessment) -> list[Paragraph]:
     return [p for p in assessment.outline.paragraphs if p.kind == "body"]
 
 
-def _criteria_statuses(assessment: Any) -> dict[str, str]:
-    feedback = getattr(assessment, "feedback", None)
-    out: dict[str, str] = {}
-    for item in _first(feedback, ("criteria",)) or []:
-        name = _first(item, ("name", "id", "number"))
-        status = _first(item, ("judgement", "status", "verdict"))
-        if status is None:
-            met = _first(item, ("met", "is_met"))
-            status = None if met is None else ("met" if met else "not met")
-        if name is not None and status is not None:
-            out[str(name)] = _label(status) or str(status)
-    return out
+def _headline(assessment: Assessment) -> Figures:
+    if assessment.figures is None:
+        raise ValueError("an Assessment without figures cannot be compared")
+    return assessment.figures
 
 
-def compare_assessments(old: Any, new: Any) -> DraftComparison:
-    """Compare two Assessments of drafts of one statement."""
-    old_areas = _covered_areas(getattr(old, "pksb", None))
-    new_areas = _covered_areas(getattr(new, "pksb", None))
-    old_met, old_total = _criteria(getattr(old, "feedback", None))
-    new_met, new_total = _criteria(getattr(new, "feedback", None))
-    old_status = _criteria_statuses(old)
-    new_status = _criteria_statuses(new)
+def _depth(figures: Figures) -> str | None:
+    if figures.depth_level is None:
+        return None
+    return f"{figures.depth_level} {figures.depth_name}"
+
+
+def compare_assessments(old: Assessment, new: Assessment) -> DraftComparison:
+    """Compare two Assessments of drafts of one statement, from their headline figures."""
+    before, after = _headline(old), _headline(new)
+    old_areas = [a.name for a in before.areas_covered]
+    new_areas = [a.name for a in after.areas_covered]
     criteria_changes = [
-        (name, old_status.get(name, "—"), new_status.get(name, "—"))
-        for name in dict.fromkeys([*old_status, *new_status])
-        if old_status.get(name) != new_status.get(name)
+        (name, before.criteria.get(name, "—"), after.criteria.get(name, "—"))
+        for name in dict.fromkeys([*before.criteria, *after.criteria])
+        if before.criteria.get(name) != after.criteria.get(name)
     ]
     old_body = _body(old)
     new_body = _body(new)
     aligned, unchanged = align_paragraphs([p.text for p in old_body], [p.text for p in new_body])
     paragraphs = []
     for kind, i, j, score in aligned:
-        before = old_body[i] if i is not None else None
-        after = new_body[j] if j is not None else None
+        was = old_body[i] if i is not None else None
+        now = new_body[j] if j is not None else None
         paragraphs.append(
             ParagraphChange(
                 kind=kind,  # type: ignore[arg-type]
-                old_index=before.index if before is not None else None,
-                new_index=after.index if after is not None else None,
+                old_index=was.index if was is not None else None,
+                new_index=now.index if now is not None else None,
                 similarity=score if kind == "rewritten" else None,
-                old_words=before.words if before is not None else 0,
-                new_words=after.words if after is not None else 0,
-                old_excerpt=_excerpt(before.text) if before is not None else "",
-                new_excerpt=_excerpt(after.text) if after is not None else "",
+                old_words=was.words if was is not None else 0,
+                new_words=now.words if now is not None else 0,
+                old_excerpt=_excerpt(was.text) if was is not None else "",
+                new_excerpt=_excerpt(now.text) if now is not None else "",
             )
         )
     return DraftComparison(
         old=old.source.name,
         new=new.source.name,
         route=new.route,
-        words=Change(old=old.word_count.counted, new=new.word_count.counted),
-        limit_status=Change(old=old.word_count.status, new=new.word_count.status),
-        word_limit=new.word_count.limit,
-        depth_level=Change(old=depth_level(old), new=depth_level(new)),
-        reflective_share=Change(old=reflective_share(old), new=reflective_share(new)),
+        words=Change(old=before.words, new=after.words),
+        limit_status=Change(old=before.word_status, new=after.word_status),
+        word_limit=after.word_limit,
+        depth_level=Change(old=_depth(before), new=_depth(after)),
+        reflective_share=Change(old=before.reflective_share, new=after.reflective_share),
         pksb_areas=Change(old=old_areas, new=new_areas),
-        pksb_gained=(
-            [a for a in new_areas if a not in old_areas]
-            if old_areas is not None and new_areas is not None
-            else None
-        ),
-        pksb_lost=(
-            [a for a in old_areas if a not in new_areas]
-            if old_areas is not None and new_areas is not None
-            else None
-        ),
-        criteria_met=Change(old=old_met, new=new_met),
-        criteria_total=Change(old=old_total, new=new_total),
+        pksb_gained=[a for a in new_areas if a not in old_areas],
+        pksb_lost=[a for a in old_areas if a not in new_areas],
+        criteria_met=Change(old=before.criteria_met, new=after.criteria_met),
+        criteria_total=Change(old=before.criteria_total, new=after.criteria_total),
         criteria_changes=criteria_changes,
         paragraphs=paragraphs,
         unchanged_paragraphs=unchanged,
@@ -253,6 +236,7 @@ def compare(
     count_headings: bool = False,
     count_references: bool = False,
     max_bytes: int | None = None,
+    runtime: Runtime | None = None,
 ) -> DraftComparison:
     """Assess two drafts in one batch and say what changed between them."""
     from pksb_reflect.api import assess_many, make_options
@@ -266,7 +250,7 @@ def compare(
         **({"max_bytes": max_bytes} if max_bytes else {}),
     )
     sources = [item if item == "-" else Path(item) for item in (old, new)]
-    results = assess_many(sources, options)
+    results = assess_many(sources, options, runtime=runtime)
     for result in results:
         if isinstance(result, PksbError):
             raise result

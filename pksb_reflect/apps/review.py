@@ -21,15 +21,19 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from pksb_reflect.errors import EXIT_OK, EXIT_PARTIAL, OutputError, PksbError, UsageError
 from pksb_reflect.io.ingest import find_documents, real_path
+from pksb_reflect.runtime import Runtime
+
+if TYPE_CHECKING:
+    from pksb_reflect.api import AssessOptions
+    from pksb_reflect.results import Assessment
 
 DRAFT_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
-REPORT_SUFFIX = {"html": ".html", "markdown": ".md", "json": ".json", "text": ".txt"}
 SUMMARY_CSV = "summary.csv"
 INDEX_HTML = "index.html"
 RESERVED = {SUMMARY_CSV, INDEX_HTML}
@@ -151,7 +155,9 @@ def report_names(relative: Sequence[str], fmt: str) -> list[str]:
     'unit 1/My draft.docx' becomes 'unit_1__My_draft.docx.html'; names that would clash (also
     when compared without case) get '-2', '-3'... before the extension.
     """
-    suffix = REPORT_SUFFIX[fmt]
+    from pksb_reflect.render import renderer_for
+
+    suffix = renderer_for(fmt).suffix
     taken = {name.lower() for name in RESERVED}
     names: list[str] = []
     for rel in relative:
@@ -174,129 +180,49 @@ def _safe(part: str) -> str:
     return cleaned
 
 
-# --- reading the assessment defensively -------------------------------------------------------
+# --- the summary row of an assessment --------------------------------------------------------
 
 
-def _first(obj: Any, names: Sequence[str]) -> Any:
-    """The first attribute (or mapping key) of `obj` among `names` that is present and set."""
-    if obj is None:
-        return None
-    for name in names:
-        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-        if value is not None:
-            return value
-    return None
+def summarise(draft: str, report: str | None, assessment: Assessment) -> ReviewRow:
+    """A summary row: the Assessment's own headline figures, and the problems to look at."""
+    figures = assessment.figures
+    if figures is None:
+        raise ValueError("an Assessment without figures cannot be summarised")
+    depth = (
+        f"{figures.depth_level} {figures.depth_name}" if figures.depth_level is not None else None
+    )
+    return ReviewRow(
+        draft=draft,
+        report=report,
+        words=figures.words,
+        word_limit=figures.word_limit,
+        limit_status=figures.word_status,
+        depth_level=depth,
+        reflective_share=figures.reflective_share,
+        pksb_areas_covered=[area.name for area in figures.areas_covered],
+        criteria_met=figures.criteria_met,
+        criteria_total=figures.criteria_total,
+        problems=_problems(assessment),
+        warnings=list(assessment.warnings),
+    )
 
 
-def _label(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str | int | float):
-        return str(value)
-    label = _first(value, ("label", "name", "level", "value"))
-    return str(label) if label is not None else str(value)
-
-
-def _fraction(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        share = float(value)
-        return share / 100 if share > 1 else share
-    return _fraction(_first(value, ("share", "fraction", "value")))
-
-
-def _covered_areas(pksb: Any) -> list[str] | None:
-    if pksb is None:
-        return None
-    covered = _first(pksb, ("covered_areas", "areas_covered", "covered"))
-    if covered is not None:
-        return [_area_id(item) for item in covered]
-    areas = _first(pksb, ("areas",))
-    if areas is None:
-        return None
-    out = []
-    for area in areas:
-        strength = _first(area, ("strength", "score"))
-        touched = _first(area, ("covered", "touched"))
-        if touched is True or (touched is None and strength is not None and strength >= 0.5):
-            out.append(_area_id(area))
-    return out
-
-
-def _area_id(item: Any) -> str:
-    return str(item) if isinstance(item, str) else str(_first(item, ("id", "name")) or item)
-
-
-def _criteria(feedback: Any) -> tuple[int | None, int | None]:
-    criteria = _first(feedback, ("criteria",))
-    if not criteria:
-        return None, None
-    met = 0
-    for item in criteria:
-        flag = _first(item, ("met", "is_met"))
-        status = _first(item, ("judgement", "status", "verdict"))
-        if flag is True or (flag is None and str(status).lower() in ("met", "strong", "yes")):
-            met += 1
-    return met, len(criteria)
-
-
-def _problems(assessment: Any) -> list[str]:
+def _problems(assessment: Assessment) -> list[str]:
+    """Over the limit, the feedback's priorities, and expected PKSB areas not shown."""
     problems: list[str] = []
     wc = assessment.word_count
     if wc.status == "over":
         problems.append(f"over the word limit by {wc.words_to_cut}")
-    feedback = getattr(assessment, "feedback", None)
-    listed = _first(feedback, ("problems", "issues", "priorities", "findings"))
-    for item in listed or []:
-        text = item if isinstance(item, str) else _first(item, ("title", "summary", "text"))
-        text = " ".join(str(text or "").split())
-        if text and text not in problems:
-            problems.append(text)
-    pksb = getattr(assessment, "pksb", None)
-    missing = _first(pksb, ("missing_expected",))
-    if missing:
-        problems.append(f"expected PKSB areas not shown: {', '.join(map(str, missing))}")
+    if assessment.feedback is not None:
+        for point in assessment.feedback.priorities:
+            title = " ".join(point.title.split())
+            if title and title not in problems:
+                problems.append(title)
+    if assessment.pksb is not None and assessment.pksb.missing_expected:
+        names = {a.id: a.name for a in assessment.pksb.areas}
+        missing = [names.get(i, i) for i in assessment.pksb.missing_expected]
+        problems.append(f"expected PKSB areas not shown: {', '.join(missing)}")
     return problems
-
-
-def depth_level(assessment: Any) -> str | None:
-    """'2 descriptive reflection' from Assessment.reflection, when it exists."""
-    reflection = getattr(assessment, "reflection", None)
-    document = _first(reflection, ("document",)) or reflection
-    level = _first(document, ("level", "depth_level", "depth"))
-    name = _first(document, ("level_name",))
-    if level is not None and name is not None and not isinstance(level, str):
-        return f"{level} {name}"
-    return _label(level) if level is not None else _label(name)
-
-
-def reflective_share(assessment: Any) -> float | None:
-    """The share of reflective sentences (0-1) from Assessment.reflection, when it exists."""
-    reflection = getattr(assessment, "reflection", None)
-    document = _first(reflection, ("document",)) or reflection
-    return _fraction(
-        _first(document, ("reflective_share", "reflective_fraction", "share_reflective"))
-    )
-
-
-def summarise(draft: str, report: str | None, assessment: Any) -> ReviewRow:
-    """A summary row from an Assessment; fields other engineers add are read with getattr."""
-    met, total = _criteria(getattr(assessment, "feedback", None))
-    return ReviewRow(
-        draft=draft,
-        report=report,
-        words=assessment.word_count.counted,
-        word_limit=assessment.word_count.limit,
-        limit_status=assessment.word_count.status,
-        depth_level=depth_level(assessment),
-        reflective_share=reflective_share(assessment),
-        pksb_areas_covered=_covered_areas(getattr(assessment, "pksb", None)),
-        criteria_met=met,
-        criteria_total=total,
-        problems=_problems(assessment),
-        warnings=list(assessment.warnings),
-    )
 
 
 # --- the work ---------------------------------------------------------------------------------
@@ -315,7 +241,7 @@ class _Settings(BaseModel):
     force: bool
 
 
-def _review_chunk(tasks: list[_Task], settings: _Settings) -> list[ReviewRow]:
+def _review_chunk(tasks: list[_Task], settings: _Settings, runtime: Runtime) -> list[ReviewRow]:
     """Assess a chunk with one assess_many call, then render and write each report."""
     from pksb_reflect.api import AssessOptions, assess_many
     from pksb_reflect.io.output import write_report
@@ -324,17 +250,17 @@ def _review_chunk(tasks: list[_Task], settings: _Settings) -> list[ReviewRow]:
     options = AssessOptions(**settings.options)
     paths = [Path(task.path) for task in tasks]
     try:
-        results = assess_many(paths, options)
+        results = assess_many(paths, options, runtime=runtime)
     except Exception:
         # Something unexpected broke the batch: assess one by one to isolate the draft.
-        results = [_assess_alone(path, options) for path in paths]
+        results = [_assess_alone(path, options, runtime) for path in paths]
     rows: list[ReviewRow] = []
     for task, result in zip(tasks, results, strict=True):
         if isinstance(result, PksbError):
             rows.append(ReviewRow(draft=task.draft, ok=False, error=_error_text(result, task)))
             continue
         try:
-            report = render(result, settings.fmt)  # type: ignore[arg-type]
+            report = render(result, settings.fmt)
             write_report(Path(settings.out_dir) / task.report, report, force=settings.force)
         except PksbError as exc:
             rows.append(ReviewRow(draft=task.draft, ok=False, error=exc.one_line()))
@@ -343,12 +269,12 @@ def _review_chunk(tasks: list[_Task], settings: _Settings) -> list[ReviewRow]:
     return rows
 
 
-def _assess_alone(path: Path, options: Any) -> Any:
+def _assess_alone(path: Path, options: AssessOptions, runtime: Runtime) -> Assessment | PksbError:
     """One draft through assess_many; an unexpected failure becomes that draft's error."""
     from pksb_reflect.api import assess_many
 
     try:
-        return assess_many([path], options)[0]
+        return assess_many([path], options, runtime=runtime)[0]
     except Exception as exc:
         return PksbError(f"internal error: {type(exc).__name__}: {exc}", str(path))
 
@@ -359,11 +285,22 @@ def _error_text(error: PksbError, task: _Task) -> str:
     return f"{task.draft}: {text}"
 
 
-def _worker_init(threads: int) -> None:
-    """Give each worker its share of the cores before torch is imported."""
+_worker_runtime: Runtime | None = None
+
+
+def _worker_init(threads: int, disk_cache: bool) -> None:
+    """In a spawned worker: its share of the cores, and the runtime it keeps for its chunks."""
+    global _worker_runtime
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[name] = str(threads)
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    _worker_runtime = Runtime(disk_cache=disk_cache)
+
+
+def _review_chunk_in_worker(tasks: list[_Task], settings: _Settings) -> list[ReviewRow]:
+    if _worker_runtime is None:
+        raise RuntimeError("review worker started without its runtime")
+    return _review_chunk(tasks, settings, _worker_runtime)
 
 
 def _chunks(tasks: list[_Task], size: int) -> Iterator[list[_Task]]:
@@ -385,21 +322,25 @@ def review(
     count_references: bool = False,
     max_bytes: int | None = None,
     max_seconds: float | None = None,
+    disk_cache: bool = True,
+    runtime: Runtime | None = None,
     progress: ProgressCallback | None = None,
     on_start: Callable[[int], None] | None = None,
 ) -> ReviewResult:
     """Review every draft under `folder`, writing reports and a summary into `out_dir`.
+
+    `runtime` (default: a new one with `disk_cache`) serves a one-process review; with
+    `jobs > 1` each worker process builds its own.
 
     Raises UsageError for a bad folder, route or format, and OutputError when the out dir or
     the summary cannot be written (or would overwrite files without `force`). Drafts that
     cannot be read are rows with `ok=False`; the rest are reviewed regardless.
     """
     from pksb_reflect.api import check_options, make_options
-    from pksb_reflect.render import FORMATS
+    from pksb_reflect.render import renderer_for
 
     started = time.perf_counter()
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    renderer_for(fmt)  # UsageError for an unknown format, before any work
     check_options(route, framework)
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -440,10 +381,11 @@ def review(
 
     jobs = max(1, min(jobs, len(tasks))) if tasks else 1
     if jobs == 1:
+        runtime = runtime or Runtime(disk_cache=disk_cache)
         for chunk in _chunks(tasks, chunk_size):
-            record(_review_chunk(chunk, settings))
+            record(_review_chunk(chunk, settings, runtime))
     else:
-        _run_parallel(tasks, settings, jobs, chunk_size, record)
+        _run_parallel(tasks, settings, jobs, chunk_size, record, disk_cache)
 
     rows = [rows_by_draft[task.draft] for task in tasks]
     summary_csv = out / SUMMARY_CSV
@@ -471,6 +413,7 @@ def _run_parallel(
     jobs: int,
     chunk_size: int,
     record: Callable[[list[ReviewRow]], None],
+    disk_cache: bool,
 ) -> None:
     """Chunks of drafts to `jobs` spawned worker processes, each loading the models once."""
     import multiprocessing
@@ -481,10 +424,14 @@ def _run_parallel(
     threads = max(1, (os.cpu_count() or 1) // jobs)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=(threads,)
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_worker_init,
+        initargs=(threads, disk_cache),
     ) as pool:
         futures = {
-            pool.submit(_review_chunk, chunk, settings): chunk for chunk in _chunks(tasks, size)
+            pool.submit(_review_chunk_in_worker, chunk, settings): chunk
+            for chunk in _chunks(tasks, size)
         }
         for future in as_completed(futures):
             chunk = futures[future]

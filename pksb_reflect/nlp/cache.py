@@ -34,7 +34,6 @@ from typing import TypeVar
 import numpy as np
 
 CACHE_DIR_ENV = "PKSB_REFLECT_CACHE_DIR"
-NO_CACHE_ENV = "PKSB_REFLECT_NO_CACHE"
 MAX_MB_ENV = "PKSB_REFLECT_CACHE_MAX_MB"
 DB_NAME = "embeddings.sqlite3"
 SCHEMA_VERSION = 1
@@ -78,16 +77,6 @@ def cache_dir() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("pksb-reflect"))
-
-
-def cache_disabled() -> bool:
-    """True when $PKSB_REFLECT_NO_CACHE asks for no disk cache."""
-    return os.environ.get(NO_CACHE_ENV, "") not in ("", "0")
-
-
-def disable_disk_cache() -> None:
-    """Turn the disk cache off for this process and the processes it starts (`--no-cache`)."""
-    os.environ[NO_CACHE_ENV] = "1"
 
 
 def text_key(text: str) -> bytes:
@@ -373,14 +362,12 @@ class SqliteCache:
         self._memory.clear()
 
 
-def default_cache() -> SqliteCache | None:
-    """The on-disk cache for get_encoder(), or None when it is turned off or unusable.
+def open_disk_cache() -> SqliteCache | None:
+    """The on-disk embedding cache, or None when its folder is unusable (then memory only).
 
-    None means: use a MemoryCache. The folder is created and the database opened here, so a
-    read-only or broken cache folder is found before any work starts.
+    The folder is created and the database opened here, so a read-only or broken cache folder
+    is found before any work starts.
     """
-    if cache_disabled():
-        return None
     cache = SqliteCache()
     try:
         cache.open()

@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -114,12 +114,14 @@ class Encoder:
     def __init__(self, cache: EmbeddingCache | None = None) -> None:
         self.cache: EmbeddingCache = cache if cache is not None else MemoryCache()
         self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
 
     @property
     def model(self) -> SentenceTransformer:
-        if self._model is None:
-            self._model = _load_model()
-        return self._model
+        with self._lock:
+            if self._model is None:
+                self._model = _load_model()
+            return self._model
 
     def encode(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Embed texts in batches, encoding only those the cache has not seen."""
@@ -160,15 +162,3 @@ def _load_model() -> SentenceTransformer:
     transformers_logging.set_verbosity_error()
 
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)
-
-
-@lru_cache(maxsize=1)
-def get_encoder() -> Encoder:
-    """The process-wide encoder: the model loads once, on first use.
-
-    Its cache is the on-disk SQLite cache (pksb_reflect.nlp.cache) unless that is turned off
-    ($PKSB_REFLECT_NO_CACHE, `--no-cache`) or its folder is not writable: then memory only.
-    """
-    from pksb_reflect.nlp.cache import default_cache
-
-    return Encoder(default_cache())

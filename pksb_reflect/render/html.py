@@ -106,8 +106,8 @@ def esc(value: Any) -> str:
     return text
 
 
-def render_html(assessment: Assessment) -> str:
-    """The whole report as one HTML document."""
+def render(assessment: Assessment, *, color: bool = False) -> str:
+    """The whole report as one HTML document; `color` is ignored."""
     fb = feedback_of(assessment)
     parts = [
         "<!DOCTYPE html>",

@@ -33,8 +33,8 @@ def md_escape(text: str) -> str:
     return _LIST_MARK.sub(r"\1\\\2", text)
 
 
-def render_markdown(assessment: Assessment) -> str:
-    """The whole report as Markdown."""
+def render(assessment: Assessment, *, color: bool = False) -> str:
+    """The whole report as Markdown; `color` is ignored."""
     fb = feedback_of(assessment)
     wc = assessment.word_count
     out: list[str] = []

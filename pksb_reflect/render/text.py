@@ -13,7 +13,8 @@ from pksb_reflect.results import Assessment
 STATUS_STYLE = {"under": "green", "near": "yellow", "over": "bold red"}
 
 
-def render_text(assessment: Assessment, *, color: bool = False) -> str:
+def render(assessment: Assessment, *, color: bool = False) -> str:
+    """The terminal report; colour codes only when `color` (the output is a terminal)."""
     buffer = io.StringIO()
     console = Console(
         file=buffer, force_terminal=color, no_color=not color, width=100, highlight=False

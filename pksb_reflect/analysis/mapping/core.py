@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from pksb_reflect.errors import ModelError
+from pksb_reflect.errors import ModelError, UsageError
 from pksb_reflect.framework import (
     FRAMEWORK_VERSIONS,
     Framework,
@@ -55,9 +55,12 @@ from pksb_reflect.framework import (
 from pksb_reflect.paths import bundled
 
 if TYPE_CHECKING:
+    from spacy.language import Language
     from spacy.tokens import Doc, Span
 
+    from pksb_reflect.analysis.resources import Resources
     from pksb_reflect.analysis.segment import SegmentedDocument
+    from pksb_reflect.nlp.encoder import Encoder
 
 TextKind = Literal["descriptor", "name", "keywords", "example"]
 DEFAULT_EXPECTED = ("ethics", "wider_sector", "wider_org")
@@ -198,7 +201,7 @@ class TextMapping(BaseModel):
 
 
 @dataclass(frozen=True)
-class _Prototypes:
+class Prototypes:
     """The framework texts embedded once per process and version, and what they belong to."""
 
     version: str
@@ -414,7 +417,12 @@ def _bundled_file(name: str) -> Path | None:
 
 
 def _embedded(
-    texts: list[str], labels: np.ndarray, n_classes: int, lr_c: float, lex_c: float
+    texts: list[str],
+    labels: np.ndarray,
+    n_classes: int,
+    lr_c: float,
+    lex_c: float,
+    encoder: Encoder,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Lexical]:
     """Framework vectors and the area models: from the disk cache, else encoded and fitted.
 
@@ -422,7 +430,6 @@ def _embedded(
     saved (plain arrays, no pickle) under the user cache, keyed by model, texts and settings.
     """
     from pksb_reflect.nlp.cache import cache_dir
-    from pksb_reflect.nlp.encoder import get_encoder
 
     name = _cache_name(texts, labels, lr_c, lex_c)
     path = cache_dir() / "mapping" / name
@@ -437,7 +444,7 @@ def _embedded(
                 return matrix, weight, bias, _Lexical.from_arrays(*(lex[k] for k in _LEX_KEYS))
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file is rebuilt below
-    matrix = get_encoder().encode(texts)
+    matrix = encoder.encode(texts)
     weight, bias = _fit_lr(matrix, labels, n_classes, lr_c)
     lex = _fit_lexical(texts, labels, n_classes, lex_c)
     try:
@@ -477,20 +484,15 @@ def _cross_examples(version: str, area_ids: list[str]) -> list[tuple[str, int]]:
     return out
 
 
-def prepare(framework: str = "2021") -> None:
-    """Load (or, the first time, build and cache) the framework's vectors and area models."""
-    _check_version(framework)
-    _prototypes(framework)
+def build_prototypes(
+    version: str, encoder: Encoder, params: MappingParams = DEFAULT_PARAMS
+) -> Prototypes:
+    """The framework's vectors and area models: shipped in models/mapping, else built once.
 
-
-@lru_cache(maxsize=8)
-def _prototypes(
-    version: str,
-    lr_c: float = DEFAULT_PARAMS.lr_c,
-    lex_c: float = DEFAULT_PARAMS.lex_c,
-    cross_examples: bool = DEFAULT_PARAMS.cross_examples,
-) -> _Prototypes:
-    """Embed the framework once per process (and across processes through the disk cache)."""
+    The Runtime keeps the result, so a process builds each version at most once.
+    """
+    check_version(version)
+    lr_c, lex_c, cross_examples = params.lr_c, params.lex_c, params.cross_examples
     framework: Framework = load_framework(version)
     texts: list[str] = []
     kinds: list[TextKind] = []
@@ -538,14 +540,16 @@ def _prototypes(
 
     area_arr = np.asarray(area_of_text)
     skill_arr = np.asarray(skill_of_text)
-    matrix, lr_weight, lr_bias, lexical = _embedded(texts, area_arr, len(area_ids), lr_c, lex_c)
+    matrix, lr_weight, lr_bias, lexical = _embedded(
+        texts, area_arr, len(area_ids), lr_c, lex_c, encoder
+    )
     n_texts = len(texts)
     area_groups = [list(np.flatnonzero(area_arr == a)) for a in range(len(area_ids))]
     skill_groups = [list(np.flatnonzero(skill_arr == s)) for s in range(len(skill_ids))]
     area_centroids = _unit(np.stack([matrix[g].mean(axis=0) for g in area_groups]))
     skill_centroids = _unit(np.stack([matrix[g].mean(axis=0) for g in skill_groups]))
 
-    return _Prototypes(
+    return Prototypes(
         version=version,
         area_ids=area_ids,
         area_names=[a.name for a in framework.areas],
@@ -564,10 +568,6 @@ def _prototypes(
         lr_bias=lr_bias,
         lexical=lexical,
     )
-
-
-def _protos_for(version: str, params: MappingParams) -> _Prototypes:
-    return _prototypes(version, params.lr_c, params.lex_c, params.cross_examples)
 
 
 # --- explicit references --------------------------------------------------------------------
@@ -732,7 +732,9 @@ def negation_of(span: Doc | Span | str) -> tuple[bool, bool, list[str]]:
 _NEEDS_PARSE = re.compile(r"\b(?:not|never|nor|neither|cannot|no longer)\b|n't\b", re.IGNORECASE)
 
 
-def _negations(texts: Sequence[str], spans: Sequence[Doc | Span | None] | None) -> list[tuple]:
+def _negations(
+    texts: Sequence[str], spans: Sequence[Doc | Span | None] | None, nlp: Language
+) -> list[tuple]:
     """Negation for each sentence, parsing only those that contain a negating word."""
     out: list[tuple[bool, bool, list[str]]] = [(False, False, [])] * len(texts)
     todo = [i for i, t in enumerate(texts) if _TRIGGER.search(t)]
@@ -745,9 +747,6 @@ def _negations(texts: Sequence[str], spans: Sequence[Doc | Span | None] | None) 
     missing = [i for i in todo if spans is None or spans[i] is None]
     parsed: dict[int, Doc | Span] = {}
     if missing:
-        from pksb_reflect.nlp.pipeline import load_pipeline
-
-        nlp = load_pipeline()
         # Negation needs the parse and lemmas only, not the reflective markers.
         skip = [name for name in ("reflective_markers",) if name in nlp.pipe_names]
         docs = nlp.pipe([texts[i] for i in missing], batch_size=64, disable=skip)
@@ -793,7 +792,7 @@ class _Scores:
 
 
 def _reference_bonus(
-    texts: Sequence[str], protos: _Prototypes, params: MappingParams
+    texts: Sequence[str], protos: Prototypes, params: MappingParams
 ) -> tuple[np.ndarray, np.ndarray, list[list[ExplicitReference]]]:
     """Logit bonuses for explicit references (areas and skills); only texts that have one."""
     n = len(texts)
@@ -821,7 +820,7 @@ def _reference_bonus(
 
 def _score(
     vectors: np.ndarray,
-    protos: _Prototypes,
+    protos: Prototypes,
     params: MappingParams,
     area_bonus: np.ndarray | None = None,
     skill_bonus: np.ndarray | None = None,
@@ -878,19 +877,15 @@ def _score(
 
 
 def _score_texts(
-    texts: Sequence[str], framework: str, params: MappingParams
-) -> tuple[_Scores, _Prototypes, list[list[ExplicitReference]]]:
-    from pksb_reflect.nlp.encoder import get_encoder
-
-    protos = _protos_for(framework, params)
-    vectors = get_encoder().encode(list(texts)) if texts else np.zeros((0, 384), np.float32)
+    texts: Sequence[str], vectors: np.ndarray, protos: Prototypes, params: MappingParams
+) -> tuple[_Scores, list[list[ExplicitReference]]]:
     area_bonus, skill_bonus, refs = _reference_bonus(texts, protos, params)
     lexical = _lexical_scores(texts, protos, params)
-    return _score(vectors, protos, params, area_bonus, skill_bonus, lexical), protos, refs
+    return _score(vectors, protos, params, area_bonus, skill_bonus, lexical), refs
 
 
 def _lexical_scores(
-    texts: Sequence[str], protos: _Prototypes, params: MappingParams
+    texts: Sequence[str], protos: Prototypes, params: MappingParams
 ) -> np.ndarray | None:
     """The lexical model's log-probabilities, or None when its weight is 0."""
     return protos.lexical.log_probs(texts) if params.w_lex else None
@@ -905,7 +900,7 @@ def _labels(ids: list[str], names: list[str], row: np.ndarray, order: np.ndarray
 def _build(
     texts: Sequence[str],
     scores: _Scores,
-    protos: _Prototypes,
+    protos: Prototypes,
     refs: list[list[ExplicitReference]],
     negs: list[tuple[bool, bool, list[str]]],
     params: MappingParams,
@@ -953,20 +948,27 @@ def _build(
     return out
 
 
-def _check_version(framework: str) -> None:
+def check_version(framework: str) -> None:
+    """UsageError for a framework version we do not ship."""
     if framework not in FRAMEWORK_VERSIONS:
-        raise KeyError(f"unknown framework version {framework!r}; use one of {FRAMEWORK_VERSIONS}")
+        raise UsageError(
+            f"unknown framework version {framework!r}; use one of {', '.join(FRAMEWORK_VERSIONS)}"
+        )
 
 
-def map_sentences(
-    sentences: list[str], framework: str = "2021", params: MappingParams = DEFAULT_PARAMS
+def map_vectors(
+    sentences: Sequence[str],
+    vectors: np.ndarray,
+    resources: Resources,
+    framework: str = "2021",
+    params: MappingParams = DEFAULT_PARAMS,
 ) -> list[SentenceMapping]:
-    """Map each sentence onto every area and skill of the PKSB."""
-    _check_version(framework)
+    """Map each sentence (with its encoder vector) onto every area and skill of the PKSB."""
     if not sentences:
         return []
-    scores, protos, refs = _score_texts(sentences, framework, params)
-    negs = _negations(sentences, None)
+    protos = resources.prototypes(framework)
+    scores, refs = _score_texts(sentences, vectors, protos, params)
+    negs = _negations(sentences, None, resources.nlp)
     return _build(sentences, scores, protos, refs, negs, params)
 
 
@@ -976,7 +978,7 @@ def map_sentences(
 def _coverage(
     mappings: Sequence[SentenceMapping],
     indexes: Sequence[int],
-    protos: _Prototypes,
+    protos: Prototypes,
     params: MappingParams,
 ) -> list[AreaCoverage]:
     """Coverage of every area by the given sentences, strongest first (vectorised over areas)."""
@@ -1061,17 +1063,26 @@ def _sentence_spans(segmented: SegmentedDocument) -> list[Span | None]:
 
 def map_document(
     segmented: SegmentedDocument,
+    resources: Resources,
     framework: str = "2021",
     route_expects: list[str] | None = None,
     params: MappingParams = DEFAULT_PARAMS,
 ) -> PksbCoverage:
-    """Sentence mappings, paragraph and document coverage, and the expected elements missed."""
-    _check_version(framework)
+    """Sentence mappings, paragraph and document coverage, and the expected elements missed.
+
+    The sentence vectors are the Statement's own (`segmented.embeddings`), encoded once.
+    """
+    check_version(framework)
     texts = segmented.sentence_texts
-    protos = _protos_for(framework, params)
+    protos = resources.prototypes(framework)
     if texts:
-        scores, protos, refs = _score_texts(texts, framework, params)
-        negs = _negations(texts, _sentence_spans(segmented))
+        vectors = (
+            segmented.embeddings
+            if segmented.embeddings is not None
+            else resources.encoder.encode(texts)
+        )
+        scores, refs = _score_texts(texts, vectors, protos, params)
+        negs = _negations(texts, _sentence_spans(segmented), resources.nlp)
         mappings = _build(texts, scores, protos, refs, negs, params)
     else:
         mappings = []
@@ -1104,16 +1115,20 @@ def map_document(
 
 
 def map_texts(
-    texts: list[str], framework: str = "2021", params: MappingParams = DEFAULT_PARAMS
+    texts: list[str],
+    framework: str,
+    resources: Resources,
+    params: MappingParams = DEFAULT_PARAMS,
 ) -> list[TextMapping]:
     """Evidence items: each text's sentences mapped in one batch, then mean and max combined."""
     from pksb_reflect.analysis.reflection.classifier import split_sentences
 
-    _check_version(framework)
-    protos = _protos_for(framework, params)
+    check_version(framework)
+    protos = resources.prototypes(framework)
     pieces = [split_sentences(t) or ([t] if t.strip() else []) for t in texts]
     flat = [s for p in pieces for s in p]
-    mappings = map_sentences(flat, framework, params) if flat else []
+    vectors = resources.encoder.encode(flat)
+    mappings = map_vectors(flat, vectors, resources, framework, params) if flat else []
     out: list[TextMapping] = []
     start = 0
     for piece in pieces:

@@ -23,16 +23,20 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 from pydantic import BaseModel
 
 from pksb_reflect.errors import ModelError
+from pksb_reflect.nlp.encoder import EMBEDDING_DIM
 from pksb_reflect.paths import bundled
+
+if TYPE_CHECKING:
+    from pksb_reflect.analysis.segment import SegmentedDocument
+    from pksb_reflect.nlp.encoder import Encoder
 
 Category = Literal[
     "Experience",
@@ -310,66 +314,67 @@ def load_model(directory: Path | str | None = None) -> ReflectionModel:
         raise ModelError(f"the reflection model at {weights} cannot be read: {exc}") from exc
 
 
-@lru_cache(maxsize=4)
-def get_model(directory: str | None = None) -> ReflectionModel:
-    """The process-wide model, loaded once on first use."""
-    return load_model(directory)
-
-
 def context_embeddings(
-    sentences: Sequence[str],
-    contexts: Sequence[str] | None,
-    embeddings: np.ndarray | None,
+    sentences: Sequence[str], contexts: Sequence[str] | None, encoder: Encoder
 ) -> np.ndarray:
-    """[sentence, previous, next] embeddings (n x 1152); neighbours come from `contexts`.
+    """[sentence, previous, next] embeddings (n x 1152) of loose sentences.
 
-    Embeddings not supplied are computed with the shared cached encoder; a missing neighbour
-    is a zero vector, as in training.
+    Neighbours come from `contexts` ("previous. sentence. next."), found by the splitter used
+    in training; a missing neighbour is a zero vector, as in training. One encoder call.
     """
-    from pksb_reflect.nlp.encoder import EMBEDDING_DIM, get_encoder
-
     n = len(sentences)
-    if embeddings is None:
-        sent_emb = get_encoder().encode(list(sentences))
-    else:
-        sent_emb = np.asarray(embeddings, dtype=np.float32)
-        if sent_emb.shape != (n, EMBEDDING_DIM):
-            raise ValueError(f"embeddings must have shape ({n}, {EMBEDDING_DIM})")
-    prev_emb = np.zeros((n, EMBEDDING_DIM), dtype=np.float32)
-    next_emb = np.zeros((n, EMBEDDING_DIM), dtype=np.float32)
+    pairs: list[tuple[str, str]] = [("", "")] * n
     if contexts is not None:
         if len(contexts) != n:
             raise ValueError("contexts must have one entry per sentence")
         pairs = [neighbours(s, c) for s, c in zip(sentences, contexts, strict=True)]
-        wanted = sorted({t for pair in pairs for t in pair if t})
-        if wanted:
-            found = dict(zip(wanted, get_encoder().encode(wanted), strict=True))
-            for i, (prev, nxt) in enumerate(pairs):
-                if prev:
-                    prev_emb[i] = found[prev]
-                if nxt:
-                    next_emb[i] = found[nxt]
-    return np.hstack([sent_emb, prev_emb, next_emb])
+    wanted = list(dict.fromkeys([*sentences, *(t for pair in pairs for t in pair if t)]))
+    found = dict(zip(wanted, encoder.encode(wanted), strict=True))
+    zero = np.zeros(EMBEDDING_DIM, dtype=np.float32)
+    return np.stack(
+        [
+            np.concatenate([found[s], found[p] if p else zero, found[x] if x else zero])
+            for s, (p, x) in zip(sentences, pairs, strict=True)
+        ]
+    )
 
 
-def classify_sentences(
-    sentences: list[str],
-    contexts: list[str] | None = None,
-    *,
-    embeddings: np.ndarray | None = None,
-    model_dir: Path | str | None = None,
+def statement_features(document: SegmentedDocument) -> np.ndarray:
+    """[sentence, previous, next] embeddings of a statement's sentences, from its own vectors.
+
+    Neighbours are the sentences before and after in the same paragraph, by index: nothing is
+    re-split or re-encoded.
+    """
+    vectors = document.embeddings
+    if vectors is None:
+        raise ValueError("the statement's sentences have not been encoded")
+    zero = np.zeros(EMBEDDING_DIM, dtype=np.float32)
+    rows = []
+    for i in range(len(document.outline.sentences)):
+        before, after = document.neighbours(i)
+        rows.append(
+            np.concatenate(
+                [
+                    vectors[i],
+                    vectors[before] if before is not None else zero,
+                    vectors[after] if after is not None else zero,
+                ]
+            )
+        )
+    return np.stack(rows) if rows else np.zeros((0, 3 * EMBEDDING_DIM), dtype=np.float32)
+
+
+def classify(
+    model: ReflectionModel, sentences: Sequence[str], features: np.ndarray
 ) -> list[SentenceCategory]:
     """Categorise each sentence as one of CATEGORIES, with the probability of every category.
 
-    `contexts[i]`, when given, is the text around sentence i ("previous. sentence. next.");
-    its previous and next sentences are embedded with the cached encoder. `embeddings` are the
-    sentences' own all-MiniLM-L6-v2 embeddings when the caller already has them.
+    `features` are the [sentence, previous, next] embeddings from `statement_features` or
+    `context_embeddings`.
     """
     if not sentences:
         return []
-    model = get_model(None if model_dir is None else str(model_dir))
-    feats = context_embeddings(sentences, contexts, embeddings)
-    probs = model.predict_proba(sentences, feats).astype(np.float64)
+    probs = model.predict_proba(list(sentences), features).astype(np.float64)
     probs /= probs.sum(axis=1, keepdims=True)
     results = []
     for row in probs:
