@@ -34,3 +34,16 @@ def _embedding_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterato
         os.environ.pop("PKSB_REFLECT_CACHE_DIR", None)
     else:
         os.environ["PKSB_REFLECT_CACHE_DIR"] = saved
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI the tests must exercise the installed wheel, never the checkout's source."""
+    if os.environ.get("CI") != "true":
+        return
+    import pksb_reflect
+
+    where = Path(pksb_reflect.__file__).resolve()
+    if REPO in where.parents:
+        raise pytest.UsageError(
+            f"CI imports pksb_reflect from the checkout ({where}), not the installed package"
+        )
