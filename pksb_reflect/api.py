@@ -203,7 +203,9 @@ def assess_many(
     readable = [item for item in loaded if isinstance(item, SourceText)]
     bounded = segment_bounded(readable, runtime.nlp, budgets, runtime.parsed) if readable else []
     # A document whose time ran out during segmentation becomes its error entry.
-    timed_out = {id(src): r for src, r in zip(readable, bounded, strict=True) if not _ok(r)}
+    timed_out = {
+        id(src): r for src, r in zip(readable, bounded, strict=True) if isinstance(r, PksbError)
+    }
     loaded = [timed_out.get(id(item), item) for item in loaded]
     documents = _encode_batch([r for r in bounded if isinstance(r, SegmentedDocument)], runtime)
     budgets = [b for b, r in zip(budgets, bounded, strict=True) if _ok(r)]

@@ -24,6 +24,7 @@ from pksb_reflect.framework import FRAMEWORK_VERSIONS, ROUTE_IDS
 from pksb_reflect.render import REGISTRY
 
 if TYPE_CHECKING:
+    from pksb_reflect.apps.compare import CompareFormat
     from pksb_reflect.apps.review import ReviewRow
     from pksb_reflect.runtime import Runtime
 
@@ -348,7 +349,9 @@ class _ReviewProgress:
     "--format", "fmt", type=click.Choice(COMPARE_FORMATS), default="text", show_default=True
 )
 @click.option("--no-cache", is_flag=True, help=NO_CACHE_HELP)
-def compare(old: str, new: str, route: str, framework: str, fmt: str, no_cache: bool) -> None:
+def compare(
+    old: str, new: str, route: str, framework: str, fmt: CompareFormat, no_cache: bool
+) -> None:
     from pksb_reflect.apps.compare import compare as compare_drafts
     from pksb_reflect.apps.compare import render_comparison
 

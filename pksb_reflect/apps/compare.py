@@ -250,11 +250,12 @@ def compare(
         **({"max_bytes": max_bytes} if max_bytes else {}),
     )
     sources = [item if item == "-" else Path(item) for item in (old, new)]
-    results = assess_many(sources, options, runtime=runtime)
-    for result in results:
-        if isinstance(result, PksbError):
-            raise result
-    return compare_assessments(results[0], results[1])
+    before, after = assess_many(sources, options, runtime=runtime)
+    if isinstance(before, PksbError):
+        raise before
+    if isinstance(after, PksbError):
+        raise after
+    return compare_assessments(before, after)
 
 
 # --- rendering --------------------------------------------------------------------------------
