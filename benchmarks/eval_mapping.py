@@ -242,6 +242,9 @@ def doc_shares(data: Data, docs: list[int], params: mapping.MappingParams) -> li
 
 def tune(data: Data, args_verbose: bool = False) -> mapping.MappingParams:
     """Grid search on dev: sentence log-loss and top-1 first, then the document share."""
+    from pksb_reflect.analysis.mapping.fit import enable_fitting
+
+    enable_fitting()  # the grid's other settings are fitted here (needs the train extra)
     idx = data.split_sentences("dev")
     gold = [data.sentences[i]["area"] for i in idx]
     area_ids = [a.id for a in load_framework(data.framework).areas]

@@ -42,12 +42,12 @@ def fake_vector(text: str) -> np.ndarray:
 
 
 class CountingModel:
-    """Stands in for SentenceTransformer to record every text it is asked to encode."""
+    """Stands in for the ONNX model to record every text it is asked to encode."""
 
     def __init__(self) -> None:
         self.texts: list[str] = []
 
-    def encode(self, texts: Sequence[str], **_: object) -> np.ndarray:
+    def embed(self, texts: Sequence[str], **_: object) -> np.ndarray:
         self.texts.extend(texts)
         return np.stack([fake_vector(t) for t in texts])
 
@@ -57,11 +57,11 @@ class CountingRealModel(CountingModel):
 
     _real: object | None = None
 
-    def encode(self, texts: Sequence[str], **options: object) -> np.ndarray:
+    def embed(self, texts: Sequence[str], **options: object) -> np.ndarray:
         if CountingRealModel._real is None:
             CountingRealModel._real = _load_real_model()
         self.texts.extend(texts)
-        return CountingRealModel._real.encode(list(texts), **options)  # type: ignore[attr-defined]
+        return CountingRealModel._real.embed(list(texts), **options)  # type: ignore[attr-defined]
 
 
 def counting_encoder(

@@ -189,7 +189,9 @@ def test_lexical_inference_matches_scikit_learn() -> None:
         "Café culture: a naïve survey of library users.",
     ]
     labels = np.array([0, 1, 2, 2])
-    arrays = mapping._fit_lexical(train, labels, 3, 16.0)
+    from pksb_reflect.analysis.mapping.fit import fit_lexical
+
+    arrays = fit_lexical(train, labels, 3, 16.0)
     lexical = mapping._Lexical.from_arrays(*(arrays[k] for k in mapping._LEX_KEYS))
     queries = ["Retention schedules for RDA records.", "A cafe survey", "zzz", ""]
     vectorizers = [
@@ -222,7 +224,8 @@ def test_shipped_framework_vectors_are_used_only_when_their_hash_matches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A first run loads the shipped vectors instead of encoding the framework; an altered
-    shipped file is ignored (the mapper then builds its own)."""
+    shipped file is refused with a ModelError that says how to rebuild (nothing is fitted at
+    run time)."""
     from pksb_reflect.paths import bundled
 
     shipped = bundled("models") / "mapping"
@@ -249,3 +252,6 @@ def test_shipped_framework_vectors_are_used_only_when_their_hash_matches(
     (copy / "manifest.json").write_text(json.dumps(manifest))
     monkeypatch.setattr(mapping, "bundled", lambda folder: tmp_path / folder)
     assert all(mapping._bundled_file(name) is None for name in names)
+    with pytest.raises(mapping.ModelError, match=r"models/mapping/build\.py"):
+        Runtime().prototypes("2021")
+    assert not (tmp_path / "cache" / "mapping").exists()

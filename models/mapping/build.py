@@ -2,11 +2,12 @@
 
     python models/mapping/build.py
 
-The mapper needs every framework text embedded and its area models fitted; that takes tens of
-seconds, so a first run would pay it. This script builds the same files the mapper caches
-itself (one per framework version, named by a digest of all their inputs) and records their
-sha256 in manifest.json; the mapper uses a shipped file only when its name and hash match, so
-after any change to pksb_data/ or the mapper's settings, run this again. Deterministic.
+The mapper needs every framework text embedded and its area models fitted with scikit-learn
+(pksb_reflect/analysis/mapping/fit.py, the `train` extra). The runtime does neither: it loads
+the files this script builds (one per framework version, named by a digest of all their inputs,
+the encoder's model key among them) and checks their sha256 against manifest.json, and a
+missing file is an error. So after any change to pksb_data/, the mapper's settings or the
+encoder, run this again. Deterministic.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ sys.path.insert(0, str(HERE.parent.parent))
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pksb-mapping-") as tmp:
         os.environ["PKSB_REFLECT_CACHE_DIR"] = tmp
+        from pksb_reflect.analysis.mapping.fit import enable_fitting
         from pksb_reflect.runtime import Runtime
 
+        enable_fitting()  # this process only: the runtime never fits
         runtime = Runtime()
 
         for old in HERE.glob("*.npz"):

@@ -87,9 +87,7 @@ class Encoder:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    from pksb_reflect.nlp.onnx_encoder import OnnxModel
-
-                    self._model = OnnxModel()
+                    self._model = _load_model()
         return self._model
 
     def encode(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
@@ -105,3 +103,10 @@ class Encoder:
             self.cache.put_many(self.model_key, fresh)
             found.update(fresh)
         return np.stack([found[t] for t in texts])
+
+
+def _load_model() -> OnnxModel:
+    """The shipped ONNX encoder, its files sha256-checked; no environment or logging change."""
+    from pksb_reflect.nlp.onnx_encoder import OnnxModel
+
+    return OnnxModel()

@@ -32,10 +32,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -254,28 +253,15 @@ def _unit(rows: np.ndarray) -> np.ndarray:
     return (rows / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-def _fit_lr(x: object, y: np.ndarray, n_classes: int, c: float) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression on framework texts; only numpy arrays are kept."""
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=c, max_iter=3000)
-    model.fit(x, y)
-    n_features = model.coef_.shape[1]
-    weight = np.zeros((n_features, n_classes), dtype=np.float32)
-    bias = np.full(n_classes, -1e4, dtype=np.float32)
-    weight[:, model.classes_] = model.coef_.T
-    bias[model.classes_] = model.intercept_
-    return weight, bias
-
-
 # --- the lexical model ----------------------------------------------------------------------
 #
 # Jargon ("Westlaw", "EAD", "COUNTER", "retention schedule") is lexical: a sentence embedding of a
 # short sentence full of product names says little, while the words themselves say a lot. So a
 # second logistic regression is fitted on TF-IDF features of the same framework texts: word 1-2
 # grams and character 3-5 grams within words, each block L2-normalised, sublinear term frequency.
-# It is fitted once with scikit-learn (through the analyzers below, so fitting and inference see
-# exactly the same terms) and kept as plain arrays; inference is numpy and dict look-ups.
+# It is fitted ahead of time with scikit-learn (analysis/mapping/fit.py, through the analyzers
+# below, so fitting and inference see exactly the same terms) and shipped as plain arrays;
+# inference is numpy and dict look-ups.
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _SPACES = re.compile(r"\s\s+")
@@ -351,36 +337,6 @@ class _Lexical:
         return _log_softmax(logits)
 
 
-def _fit_lexical(
-    texts: list[str], labels: np.ndarray, n_classes: int, c: float
-) -> dict[str, np.ndarray]:
-    """Fit the lexical model with scikit-learn; return the arrays `_Lexical` is built from."""
-    import scipy.sparse as sparse
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    blocks, terms, block_of, idfs = [], [], [], []
-    for b, analyzer in enumerate(_ANALYZERS):
-        vectorizer = TfidfVectorizer(
-            analyzer=analyzer,
-            sublinear_tf=True,
-            min_df=LEX_CHAR_MIN_DF if analyzer is _char_terms else 1,
-        )
-        blocks.append(vectorizer.fit_transform(texts))
-        names = vectorizer.get_feature_names_out()
-        terms.extend(names)
-        block_of.extend([b] * len(names))
-        idfs.append(vectorizer.idf_)
-    x = sparse.hstack(blocks).tocsr()
-    weight, bias = _fit_lr(x, labels, n_classes, c)
-    return {
-        "lex_terms": np.asarray(terms, dtype=str),
-        "lex_block": np.asarray(block_of, dtype=np.int8),
-        "lex_idf": np.concatenate(idfs).astype(np.float64),
-        "lex_weight": weight,
-        "lex_bias": bias,
-    }
-
-
 CACHE_FORMAT = 2
 _LEX_KEYS = ("lex_terms", "lex_block", "lex_idf", "lex_weight", "lex_bias")
 
@@ -399,21 +355,24 @@ def _cache_name(texts: list[str], labels: np.ndarray, lr_c: float, lex_c: float)
 def _bundled_file(name: str) -> Path | None:
     """The copy shipped in models/mapping/ (built by its build.py), if its sha256 checks out.
 
-    It spares a first run the tens of seconds of encoding the framework; a missing or altered
-    file (or one for other framework data) is simply not used.
+    A missing or altered file (or one for other framework data) is not used. The hash is
+    remembered per file (as the encoder's are), so a process does not re-read it to check it.
     """
+    from pksb_reflect.nlp.onnx_encoder import check_file
+
     try:
         folder = bundled("models") / "mapping"
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         expected = manifest["files"][name]
         path = folder / name
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except (OSError, ValueError, KeyError, ModelError):
+        check_file(path, expected, "PKSB mapper file")
+    except (OSError, ValueError, KeyError, TypeError, ModelError):
         return None
-    return path if digest.hexdigest() == expected else None
+    return path
+
+
+# Set by fit.enable_fitting() in build scripts: the runtime never fits (see fit.py).
+_FITTER: Callable[[list[str], np.ndarray, int, float, float, Path, Encoder], None] | None = None
 
 
 def _embedded(
@@ -424,16 +383,22 @@ def _embedded(
     lex_c: float,
     encoder: Encoder,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Lexical]:
-    """Framework vectors and the area models: from the disk cache, else encoded and fitted.
+    """Framework vectors and the area models, as shipped in models/mapping/ by its build.py.
 
-    Encoding ~2,700 framework texts costs tens of seconds on a laptop CPU, so the result is
-    saved (plain arrays, no pickle) under the user cache, keyed by model, texts and settings.
+    Nothing is encoded or fitted here: a framework (or setting) with no shipped file is a
+    ModelError that says how to build it. Only a build process (fit.enable_fitting) fits, into
+    the cache folder.
     """
-    from pksb_reflect.nlp.cache import cache_dir
-
     name = _cache_name(texts, labels, lr_c, lex_c)
-    path = cache_dir() / "mapping" / name
-    for candidate in (_bundled_file(name), path):
+    candidates = [_bundled_file(name)]
+    if _FITTER is not None:
+        from pksb_reflect.nlp.cache import cache_dir
+
+        built = cache_dir() / "mapping" / name
+        if not built.is_file():
+            _FITTER(texts, labels, n_classes, lr_c, lex_c, built, encoder)
+        candidates.append(built)
+    for candidate in candidates:
         if candidate is None or not candidate.is_file():
             continue
         try:
@@ -443,18 +408,12 @@ def _embedded(
             if matrix.shape[0] == len(texts) and weight.shape[1] == n_classes:
                 return matrix, weight, bias, _Lexical.from_arrays(*(lex[k] for k in _LEX_KEYS))
         except (OSError, ValueError, KeyError):
-            pass  # a damaged cache file is rebuilt below
-    matrix = encoder.encode(texts)
-    weight, bias = _fit_lr(matrix, labels, n_classes, lr_c)
-    lex = _fit_lexical(texts, labels, n_classes, lex_c)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, matrix=matrix, weight=weight, bias=bias, **lex)
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only cache only costs the encoding next time
-    return matrix, weight, bias, _Lexical.from_arrays(*(lex[k] for k in _LEX_KEYS))
+            continue
+    raise ModelError(
+        f"the PKSB mapper's framework models ({name}) are not shipped or fail their sha256 "
+        "check; rebuild them with `python models/mapping/build.py` (needs the train extra) "
+        "or reinstall pksb-reflect"
+    )
 
 
 def _cross_examples(version: str, area_ids: list[str]) -> list[tuple[str, int]]:
@@ -487,7 +446,7 @@ def _cross_examples(version: str, area_ids: list[str]) -> list[tuple[str, int]]:
 def build_prototypes(
     version: str, encoder: Encoder, params: MappingParams = DEFAULT_PARAMS
 ) -> Prototypes:
-    """The framework's vectors and area models: shipped in models/mapping, else built once.
+    """The framework's vectors and area models, shipped in models/mapping (else ModelError).
 
     The Runtime keeps the result, so a process builds each version at most once.
     """
