@@ -172,9 +172,14 @@ def data_dir() -> Path:
     return bundled("pksb_data")
 
 
+# libyaml's safe loader parses the framework ~10x faster than the pure-Python one (about 1 s of
+# a first check); same safe subset. The pure-Python one is the fallback where libyaml is absent.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml(name: str) -> dict:
     with (data_dir() / name).open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=_SAFE_LOADER)  # a safe loader
 
 
 @cache

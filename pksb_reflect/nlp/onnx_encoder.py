@@ -1,9 +1,10 @@
 """The sentence encoder's inference: all-MiniLM-L6-v2 as ONNX, run by ONNX Runtime on the CPU.
 
-models/encoder/ holds one graph (model.onnx, its weights in model.onnx.data; BERT, mean pooling over the attention mask, L2 normalisation:
-the output is the sentence embedding), the model's own tokenizer.json and a config, exported by
-models/encoder/build.py from the same weights sentence-transformers loads; manifest.json records
-their sha256, and a file that does not match is refused. No torch, transformers or
+models/encoder/ holds one graph (model.onnx, its weights in model.onnx.data: BERT, mean pooling
+over the attention mask, L2 normalisation; the output is the sentence embedding), the model's
+own tokenizer.json and a config, exported by models/encoder/build.py from the same weights
+sentence-transformers loads; manifest.json records their sha256, and a file that does not match
+is refused. No torch, transformers or
 sentence-transformers is imported here: onnxruntime and tokenizers import in a fraction of a
 second.
 

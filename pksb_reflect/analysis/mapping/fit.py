@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -82,7 +82,8 @@ def build_arrays(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
     # Compressed: the term list is fixed-width unicode, mostly padding (31 MB -> about half).
-    np.savez_compressed(tmp, matrix=matrix, weight=weight, bias=bias, **lex)
+    arrays: dict[str, Any] = {"matrix": matrix, "weight": weight, "bias": bias, **lex}
+    np.savez_compressed(tmp, **arrays)
     tmp.replace(path)
 
 
