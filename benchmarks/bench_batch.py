@@ -1,11 +1,14 @@
-"""Batch review speed against the encoder floor.
+"""Batch review speed against the encoder floor, beside the naive script, in one run.
 
     python benchmarks/bench_batch.py [--quick] [--drafts N] [--words N] [--jobs 1 2]
 
-Generates N drafts of about 1000 words from our own templates (benchmarks/drafts.py), then, in
-one process with the models already loaded:
+Generates N drafts of about 1000 words from our own templates (benchmarks/drafts.py) whose
+sentences are all distinct (no sentence is cheaper for having been seen in another draft), then:
 
-* the floor: `Encoder.encode` alone on exactly the sentences of those drafts, fresh cache;
+* the naive script on all the drafts, in its own process (benchmarks/naive.py: spaCy and
+  sentence-transformers, parse, embed, no report; needs the `train` extra, skipped otherwise);
+* the floor, in this process with the models loaded: `Encoder.encode` alone on exactly the
+  sentences of those drafts, fresh cache;
 * `review` of the folder with a fresh on-disk cache (what `pksb-reflect review` runs), for each
   --jobs value; jobs > 1 starts worker processes that load the models themselves, and that
   cost is inside their wall time.
@@ -18,6 +21,8 @@ Not run by the test suite.
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import os
 import resource
 import sys
@@ -27,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_check import machine, mb
+from bench_check import machine, mb, run_child
 from drafts import write_drafts
 
 
@@ -45,6 +50,7 @@ def main() -> None:
     parser.add_argument("--drafts", type=int, default=None, help="number of drafts (100)")
     parser.add_argument("--words", type=int, default=1000, help="words per draft (1000)")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="review --jobs values")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive script's run")
     args = parser.parse_args()
     count = args.drafts or (8 if args.quick else 100)
 
@@ -52,7 +58,7 @@ def main() -> None:
         root = Path(tmp)
         os.environ["PKSB_REFLECT_CACHE_DIR"] = str(root / "cache-warmup")
         os.environ.pop("PKSB_REFLECT_NO_CACHE", None)
-        paths = write_drafts(root / "drafts", count, args.words)
+        paths = write_drafts(root / "drafts", count, args.words, distinct=True)
         words = sum(len(p.read_text(encoding="utf-8").split()) for p in paths)
 
         from pksb_reflect.analysis.segment import segment_many
@@ -61,18 +67,27 @@ def main() -> None:
         from pksb_reflect.nlp import encoder as embeddings
         from pksb_reflect.nlp.pipeline import load_pipeline
         from pksb_reflect.render import REGISTRY
+        from pksb_reflect.runtime import Runtime
 
         start = time.perf_counter()
         nlp = load_pipeline()
-        model = embeddings.get_encoder().model
-        model.encode(["A warm-up sentence of our own."])  # first-call set-up out of the way
+        model = Runtime().encoder.model
+        model.embed(["A warm-up sentence of our own."])  # first-call set-up out of the way
         load_s = time.perf_counter() - start
 
         start = time.perf_counter()
         documents = segment_many([read_source(p) for p in paths], nlp)
         spacy_s = time.perf_counter() - start
         sentences = [text for doc in documents for text in doc.sentence_texts]
+        for path, doc in zip(paths, documents, strict=True):
+            path.with_suffix(".sentences.json").write_text(json.dumps(list(doc.sentence_texts)))
         del documents
+
+        naive = None
+        if importlib.util.find_spec("sentence_transformers") is not None and not args.no_naive:
+            env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+            script = [sys.executable, str(Path(__file__).resolve().parent / "naive.py")]
+            naive = run_child([*script, "script", *map(str, paths)], env)
 
         # The floor: encode alone, same sentences, same process, fresh (empty) cache.
         floor_encoder = embeddings.Encoder(embeddings.MemoryCache())
@@ -86,10 +101,12 @@ def main() -> None:
         results = []
         for jobs in args.jobs:
             os.environ["PKSB_REFLECT_CACHE_DIR"] = str(root / f"cache-jobs{jobs}")
-            embeddings.get_encoder.cache_clear()
-            embeddings.get_encoder()._model = model  # the loaded model, a fresh disk cache
+            runtime = Runtime()  # a fresh disk cache, with the models already loaded
+            runtime.encoder._model = model
             start = time.perf_counter()
-            result = review(root / "drafts", root / f"out-jobs{jobs}", fmt=fmt, jobs=jobs)
+            result = review(
+                root / "drafts", root / f"out-jobs{jobs}", fmt=fmt, jobs=jobs, runtime=runtime
+            )
             elapsed = time.perf_counter() - start
             if result.failed:
                 raise SystemExit(f"{len(result.failed)} drafts failed: {result.failed[0].error}")
@@ -106,6 +123,12 @@ def main() -> None:
     )
     print("| Run | Wall time | x floor | Drafts/s | Peak memory (RSS) |")
     print("| --- | ---: | ---: | ---: | ---: |")
+    if naive is not None:
+        wall, cpu, peak_kb = naive
+        print(
+            f"| naive script (own process: load, parse, embed; CPU {cpu:.1f} s) | {wall:.1f} s | "
+            f"{wall / floor_s:.2f} | {count / wall:.1f} | {mb(peak_kb)} |"
+        )
     print(
         f"| floor: encode alone, fresh cache | {floor_s:.1f} s | 1.00 | "
         f"{count / floor_s:.1f} | {mb(floor_rss)} |"

@@ -162,7 +162,7 @@ PARAGRAPH_PLANS = (
 
 
 def _sentence(rng: random.Random, templates: tuple[str, ...], seen: set[str]) -> str:
-    for _ in range(50):
+    for _ in range(2000):
         text = rng.choice(templates).format(
             month=rng.choice(MONTHS),
             activity=rng.choice(ACTIVITIES),
@@ -177,21 +177,32 @@ def _sentence(rng: random.Random, templates: tuple[str, ...], seen: set[str]) ->
         )
         if text not in seen:
             break
+    return _unique(text, seen)
+
+
+def _unique(text: str, seen: set[str]) -> str:
+    """The text, or (once the templates are exhausted) a dated variant no other text has."""
+    if text in seen:
+        n = len(seen)
+        text = f"{text.rstrip('.')} in week {n % 52 + 1} of {1900 + n // 52}."
     seen.add(text)
     return text
 
 
-def make_draft(seed: int, words: int = 1000) -> str:
-    """One statement of about `words` words (body text), in three criterion sections."""
+def make_draft(seed: int, words: int = 1000, seen: set[str] | None = None) -> str:
+    """One statement of about `words` words (body text), in three criterion sections.
+
+    Pass one `seen` set to several calls to keep their sentences distinct from each other.
+    """
     rng = random.Random(seed)
-    seen: set[str] = set()
+    seen = set() if seen is None else seen
     role, place = rng.choice(ROLES), rng.choice(PLACES)
     opening = (
         f"When I began my registration I was a {role} at {place}, and I wanted my development "
         f"to be planned rather than accidental (E{rng.randint(1, 3)})."
     )
     sections: list[list[str]] = [[] for _ in HEADINGS]
-    sections[0].append(opening)
+    sections[0].append(_unique(opening, seen))
     count = len(opening.split())
     section = 0
     while count < words:
@@ -209,13 +220,20 @@ def make_draft(seed: int, words: int = 1000) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def write_drafts(folder: Path, count: int, words: int = 1000, seed: int = 0) -> list[Path]:
-    """`count` drafts as Markdown files in `folder` (created); returns their paths."""
+def write_drafts(
+    folder: Path, count: int, words: int = 1000, seed: int = 0, *, distinct: bool = False
+) -> list[Path]:
+    """`count` drafts as Markdown files in `folder` (created); returns their paths.
+
+    With `distinct`, no sentence is repeated across the drafts (as far as the templates allow),
+    so that a review cannot be cheaper than encoding every sentence once.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
+    shared: set[str] | None = set() if distinct else None
     for number in range(count):
         path = folder / f"candidate-{number:03d}.md"
-        path.write_text(make_draft(seed * 100_000 + number, words), encoding="utf-8")
+        path.write_text(make_draft(seed * 100_000 + number, words, shared), encoding="utf-8")
         paths.append(path)
     return paths
 
