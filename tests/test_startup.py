@@ -9,7 +9,16 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("torch", "spacy", "sentence_transformers", "transformers", "thinc", "sklearn")
+HEAVY = (
+    "torch",
+    "spacy",
+    "sentence_transformers",
+    "transformers",
+    "thinc",
+    "sklearn",
+    "onnxruntime",
+    "tokenizers",
+)
 
 PROBE = """
 import json, sys
