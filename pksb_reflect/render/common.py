@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pksb_reflect.judgement.feedback import STAGE_LABELS, Feedback, feedback_for
+from pksb_reflect.judgement.feedback import feedback_for
+from pksb_reflect.judgement.models import STAGE_LABELS, Feedback
 from pksb_reflect.results import Assessment
 
 JUDGEMENT_LABEL = {"met": "Met", "partly": "Partly met", "not yet evident": "Not yet evident"}

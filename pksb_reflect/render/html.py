@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from pksb_reflect.judgement.feedback import Feedback, Point
+from pksb_reflect.judgement.models import Feedback, Point
 from pksb_reflect.render.common import (
     CATEGORY_GLOSS,
     JUDGEMENT_LABEL,
