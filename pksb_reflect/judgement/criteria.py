@@ -6,10 +6,11 @@ evidence behind it.
 * reflection: enough So what?/Now what? sentences (a reflective share of at least
   `reflective_share`, or `cycle_share` with both stages present; for revalidation, where every
   sentence should reflect, `revalidation_share`), and depth level 2 or more where graded.
-* evidence (portfolio routes): its paragraphs cite evidence, and none of the cited labels is
-  without a file when an evidence folder was checked.
+* evidence (portfolio routes): whether its paragraphs cite evidence, and whether a cited label
+  has no file. As mentors judge, missing evidence is a priority to fix, not a criterion unmet:
+  it is reported in the reasons and the priorities, not in the verdict.
 
-Met: every demand (one may be missing when there are four or more), reflective, evidenced.
+Met: every demand (one may be missing when there are four or more), and reflective.
 Not yet evident: nothing speaks to it, an essential demand is missing (Fellowship's
 contribution beyond the organisation), or fewer than half the demands and no reflection.
 Partly: anything between.
@@ -146,7 +147,7 @@ def judge(doc: Doc, crit: Crit) -> CriterionFeedback:
                 reasons.append(f"Cites evidence: {', '.join(labels)}.")
         if essential:
             judgement = "not yet evident"
-        elif len(missing) <= allowed and reflects and evidence_ok:
+        elif len(missing) <= allowed and reflects:
             judgement = "met"
         elif (len(checks) - len(missing)) * 2 >= len(checks) or reflects:
             judgement = "partly"

@@ -4,7 +4,8 @@ Every sentence gets its roles from pksb_data/feedback.yaml. A sentence that carr
 taken, a result or figure, the organisation's aim, a change in practice, an identified gap, an
 outcome or an evidence reference is never suggested. The rest go in this order: generic
 praise and thanks, signposting, scene-setting, then plain description (What? sentences with no
-keep role), longest first within each; reflective sentences are never cut. Suggestions stop
+keep role), longest first within each; reflective sentences, and sentences quoted as showing a
+criterion's demand, are never cut. Suggestions stop
 when the words saved meet the target.
 """
 
@@ -42,7 +43,9 @@ def cut_role(sent: Sent) -> str | None:
     return None
 
 
-def cut_advice(doc: Doc) -> WordLimitAdvice | None:
+def cut_advice(doc: Doc, shows_demand: set[int]) -> WordLimitAdvice | None:
+    """Cuts until the limit is met; `shows_demand`: sentences quoted as showing a criterion's
+    demand, which are never suggested."""
     wc = doc.word_count
     if wc.status == "under":
         return None
@@ -51,7 +54,7 @@ def cut_advice(doc: Doc) -> WordLimitAdvice | None:
     candidates = []
     for s in doc.sents:
         role = cut_role(s)
-        if role is not None and s.words > 0:
+        if role is not None and s.words > 0 and s.s.index not in shows_demand:
             candidates.append((order.index(role), -s.words, s.s.index, s, role))
     candidates.sort(key=lambda c: c[:3])
     cuts: list[CutSuggestion] = []

@@ -86,7 +86,9 @@ def build_feedback(
         criteria=criteria,
         strengths=strengths(doc, criteria),
         priorities=ranked,
-        word_limit=cut_advice(doc),
+        word_limit=cut_advice(
+            doc, {d.quote.sentence for c in criteria for d in c.demands if d.quote is not None}
+        ),
         paragraphs=paragraphs,
         sentence_stages=stages,
     )

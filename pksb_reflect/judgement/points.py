@@ -207,10 +207,12 @@ def _evidence_points(doc: Doc, ranked: list[_Ranked]) -> None:
     if evidence is None:
         return
     w = load_rules().weights
-    missing = sorted({f"E{m.label}" for m in evidence.missing_references}, key=_label_key)
+    missing = sorted(
+        {"E" + m.label.lstrip("Ee") for m in evidence.missing_references}, key=_label_key
+    )
     explicit = {link.evidence for link in evidence.links if link.kind == "explicit"}
     never = sorted(
-        {f"E{i.label}" for i in evidence.items if i.label and i.id not in explicit},
+        {"E" + i.label.lstrip("Ee") for i in evidence.items if i.label and i.id not in explicit},
         key=_label_key,
     )
     if missing:

@@ -230,7 +230,12 @@ def assign(doc: Doc) -> tuple[dict[CriterionId, Crit], dict[int, tuple[Criterion
         crits[criterion_id].assigned_by.append(how)
     for sent in doc.sents:
         crits[assignment[sent.s.paragraph][0]].sentences.append(sent)
-    if not headed:  # no criterion headings: a sentence can speak for another criterion too
+    if not headed and route.id == "revalidation":
+        # 250 words with no headings: the whole statement speaks to every criterion, and each
+        # criterion's demands pick out what shows it.
+        for crit in crits.values():
+            crit.sentences = list(doc.sents)
+    elif not headed:  # no criterion headings: a sentence can speak for another criterion too
         for sent in doc.sents:
             own = assignment[sent.s.paragraph][0]
             scores = _cue_scores(route, sent.s.text)
