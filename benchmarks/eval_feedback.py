@@ -99,9 +99,7 @@ def collect(split: str) -> list[dict[str, Any]]:
                     norm = _norm_label(m.label)
                     if norm:
                         missing.add(norm)
-                linked = {
-                    link.evidence for link in a.evidence.links if link.kind == "explicit"
-                }
+                linked = {link.evidence for link in a.evidence.links if link.kind == "explicit"}
                 for item in a.evidence.items:
                     if item.label and item.id not in linked:
                         never.add(f"E{item.label}")
@@ -243,9 +241,8 @@ def score(results: list[dict[str, Any]], split: str) -> dict[str, Any]:
         overlap.append(sum(any(t & w for t in tool) for w in wanted) / len(wanted))
     statements = {r["statement"] for r in results if "error" not in r}
     top_by_statement = sum(
-        any(top_hits[r["file"]] for r in results if r.get("statement") == s) and all(
-            top_hits[r["file"]] for r in results if r.get("statement") == s
-        )
+        any(top_hits[r["file"]] for r in results if r.get("statement") == s)
+        and all(top_hits[r["file"]] for r in results if r.get("statement") == s)
         for s in statements
     )
     files = len(errors)
@@ -296,7 +293,14 @@ def _baseline(rev: str, split: str) -> list[dict[str, Any]]:
         out = Path(tmp) / "results.json"
         env = dict(os.environ, PYTHONPATH=tmp)
         subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--collect", str(out), "--split", split],
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--collect",
+                str(out),
+                "--split",
+                split,
+            ],
             check=True,
             env=env,
             cwd=tmp,
@@ -320,7 +324,9 @@ def main() -> None:
         Path(args.dump).write_text(json.dumps(current, indent=1))
     columns = [("this tree", score(current, args.split))]
     if args.baseline != "none":
-        columns.append((f"baseline {args.baseline}", score(_baseline(args.baseline, args.split), args.split)))
+        columns.append(
+            (f"baseline {args.baseline}", score(_baseline(args.baseline, args.split), args.split))
+        )
     print(f"split: {args.split}, {columns[0][1]['files']} files from {DATA}")
     header = f"| Measure | Target | " + " | ".join(name for name, _ in columns) + " |"
     print(header)

@@ -345,6 +345,8 @@ def _break_run_ons(doc: Doc, *, items: bool = False) -> int:
         if after_break:
             token.is_sent_start = True
             after_break = False
+            if token.i + 1 < len(doc) and not any(ch.isalnum() for ch in token.text):
+                doc[token.i + 1].is_sent_start = False  # the item goes on after its marker
         if _SENTENCE_END.search(token.text):
             run = words = 0
             continue
