@@ -328,7 +328,7 @@ def main() -> None:
             (f"baseline {args.baseline}", score(_baseline(args.baseline, args.split), args.split))
         )
     print(f"split: {args.split}, {columns[0][1]['files']} files from {DATA}")
-    header = f"| Measure | Target | " + " | ".join(name for name, _ in columns) + " |"
+    header = "| Measure | Target | " + " | ".join(name for name, _ in columns) + " |"
     print(header)
     print("|" + "---|" * (2 + len(columns)))
     for label, key, target, fmt in ROWS:
