@@ -161,7 +161,7 @@ def _looks_like_heading(text: str) -> bool:
     """A short line with no closing punctuation, a "Criterion 2: ..." line however long it
     is, or a line of the candidate's details ("Name: ...")."""
     stripped = text.strip()
-    if "\n" in stripped:
+    if "\n" in stripped or stripped.startswith("|"):  # a table row is not a heading
         return False
     if LIST_MARKER.match(stripped):  # "1. Personal performance" is a heading, not a list item
         stripped = LIST_MARKER.sub("", stripped, count=1)
