@@ -8,9 +8,11 @@ evidence behind it.
   sentence should reflect, `revalidation_share`), and depth level 2 or more where graded.
 * evidence (portfolio routes): whether its paragraphs cite evidence, and whether a cited label
   has no file. As mentors judge, missing evidence is a priority to fix, not a criterion unmet:
-  it is reported in the reasons and the priorities, not in the verdict.
+  it is reported in the reasons and the priorities, not in the verdict, unless the statement
+  cites no evidence at all.
 
-Met: every demand (one may be missing when there are four or more), and reflective.
+Met: every demand (one may be missing when there are four or more), reflective, and (for
+portfolio routes) some evidence cited in the statement.
 Not yet evident: nothing speaks to it, an essential demand is missing (Fellowship's
 contribution beyond the organisation), or fewer than half the demands and no reflection.
 Partly: anything between.
@@ -145,9 +147,10 @@ def judge(doc: Doc, crit: Crit) -> CriterionFeedback:
                 )
             else:
                 reasons.append(f"Cites evidence: {', '.join(labels)}.")
+        uncited = needs_evidence and not any(p.evidence_labels for p in doc.body)
         if essential:
             judgement = "not yet evident"
-        elif len(missing) <= allowed and reflects:
+        elif len(missing) <= allowed and reflects and not uncited:
             judgement = "met"
         elif (len(checks) - len(missing)) * 2 >= len(checks) or reflects:
             judgement = "partly"

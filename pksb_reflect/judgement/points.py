@@ -15,6 +15,8 @@ from pksb_reflect.judgement.models import CriterionFeedback, Point, short
 from pksb_reflect.judgement.reading import Doc, heading_criterion, quote
 from pksb_reflect.judgement.rules import load_rules
 
+NO_MARGIN_SHARE = 0.02  # within 2% of the limit, any addition must replace something
+
 
 @dataclass(order=True)
 class _Ranked:
@@ -118,11 +120,13 @@ def priorities(doc: Doc, criteria: Sequence[CriterionFeedback]) -> list[Point]:
                 ),
                 criterion=c.number, paragraph_number=first,
             ), tag="criterion"))  # fmt: skip
-    descriptive = 0
+    met_paragraphs = {n for c in criteria if c.judgement == "met" for n in c.paragraph_numbers}
     for p in doc.body:
         sents = doc.in_paragraph(p.index)
         if len(sents) < 2:
             continue
+        # A paragraph of a met criterion can improve, but that does not change the outcome.
+        minor = doc.numbers[p.index] in met_paragraphs
         stages = {s.stage for s in sents}
         number = doc.numbers[p.index]
         first = quote(sents[0])
@@ -139,10 +143,8 @@ def priorities(doc: Doc, criteria: Sequence[CriterionFeedback]) -> list[Point]:
                 paragraph_number=number,
                 quote=first,
             )
-            ranked.append(_rank(
-                w.paragraph_descriptive + min(p.words, 200) / 100, number, point, tag="paragraph"
-            ))  # fmt: skip
-            descriptive += 1
+            weight = w.polish if minor else w.paragraph_descriptive + min(p.words, 200) / 100
+            ranked.append(_rank(weight, number, point, tag="paragraph"))
         elif "so_what" in stages and "now_what" not in stages and len(sents) >= 4:
             what_share = sum(s.stage == "what" for s in sents) / len(sents)
             if what_share >= 0.6:
@@ -156,7 +158,8 @@ def priorities(doc: Doc, criteria: Sequence[CriterionFeedback]) -> list[Point]:
                     paragraph_number=number,
                     quote=first,
                 )
-                ranked.append(_rank(w.paragraph_no_now_what, number, point, tag="paragraph"))
+                weight = w.polish if minor else w.paragraph_no_now_what
+                ranked.append(_rank(weight, number, point, tag="paragraph"))
     if not any(s.stage == "now_what" for s in doc.sents):
         ranked.append(_rank(w.no_now_what, 0, Point(
             title="Say what comes next",
@@ -186,8 +189,17 @@ def priorities(doc: Doc, criteria: Sequence[CriterionFeedback]) -> list[Point]:
                 "Organisational context' help the assessor and are not counted in the limit."
             ),
         )))  # fmt: skip
+    elif not doc.headed and len(doc.body) == 1:
+        ranked.append(_rank(w.no_headings, 0, Point(
+            title="Signpost each criterion",
+            detail=(
+                "The statement is one paragraph: split it into three short ones, or open each "
+                "part with a few words naming its criterion, so the assessor sees all three."
+            ),
+        )))  # fmt: skip
     if wc.status == "near":
-        ranked.append(_rank(w.near_limit, 0, Point(
+        no_margin = wc.counted >= wc.limit * (1 - NO_MARGIN_SHARE)
+        ranked.append(_rank(w.no_margin if no_margin else w.near_limit, 0, Point(
             title="Leave yourself room under the limit",
             detail=(
                 f"At {wc.counted} of {wc.limit} words you are close to the limit; trim the "

@@ -76,6 +76,8 @@ class Weights(_Strict):
     evidence_uncited: float
     missing_areas: float
     no_headings: float
+    no_margin: float
+    polish: float
     near_limit: float
 
 
