@@ -11,10 +11,12 @@ when the words saved meet the target.
 
 from __future__ import annotations
 
+from pksb_reflect.analysis.segment import LIST_MARKER
 from pksb_reflect.judgement.models import CutSuggestion, WordLimitAdvice
 from pksb_reflect.judgement.reading import Doc, Sent, quote
 from pksb_reflect.judgement.rules import CUT_ROLES, load_rules, role_patterns
 
+LIST_ITEM_WORDS = 25  # a paragraph this short after a lead-in is a list item
 NEAR_CUT_SHARE = 0.05  # near the limit: suggest room for this share of the limit
 
 _REASONS = {
@@ -43,6 +45,23 @@ def cut_role(sent: Sent) -> str | None:
     return None
 
 
+def _items_of_kept_lead_ins(doc: Doc) -> set[int]:
+    """Sentences of list items whose lead-in ("I redesigned the offer in three ways:") has a
+    keep role: the items are that action's substance, not a list of events."""
+    out: set[int] = set()
+    lead_in_kept = False
+    for p in doc.body:
+        sents = doc.in_paragraph(p.index)
+        if not sents:
+            continue
+        if lead_in_kept and (p.words <= LIST_ITEM_WORDS or LIST_MARKER.match(p.text)):
+            out.update(s.s.index for s in sents)
+            continue
+        last = sents[-1].s.text.rstrip()
+        lead_in_kept = last.endswith(":") and bool(keep_roles(last))
+    return out
+
+
 def cut_advice(doc: Doc, shows_demand: set[int]) -> WordLimitAdvice | None:
     """Cuts until the limit is met; `shows_demand`: sentences quoted as showing a criterion's
     demand, which are never suggested."""
@@ -51,10 +70,12 @@ def cut_advice(doc: Doc, shows_demand: set[int]) -> WordLimitAdvice | None:
         return None
     target = wc.words_to_cut if wc.status == "over" else max(1, round(wc.limit * NEAR_CUT_SHARE))
     order = [*CUT_ROLES, "description"]
+    kept_items = _items_of_kept_lead_ins(doc)
     candidates = []
     for s in doc.sents:
         role = cut_role(s)
-        if role is not None and s.words > 0 and s.s.index not in shows_demand:
+        protected = s.s.index in shows_demand or s.s.index in kept_items
+        if role is not None and s.words > 0 and not protected:
             candidates.append((order.index(role), -s.words, s.s.index, s, role))
     candidates.sort(key=lambda c: c[:3])
     cuts: list[CutSuggestion] = []

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pksb_reflect.judgement.criteria import PORTFOLIO_ROUTES, where
-from pksb_reflect.judgement.cuts import cut_role
+from pksb_reflect.judgement.cuts import cut_role, keep_roles
 from pksb_reflect.judgement.models import CriterionFeedback, Point, short
 from pksb_reflect.judgement.reading import Doc, heading_criterion, quote
 from pksb_reflect.judgement.rules import load_rules
@@ -127,6 +127,9 @@ def priorities(doc: Doc, criteria: Sequence[CriterionFeedback]) -> list[Point]:
             continue
         # A paragraph of a met criterion can improve, but that does not change the outcome.
         minor = doc.numbers[p.index] in met_paragraphs
+        own = next(
+            (c.number for c in criteria if doc.numbers[p.index] in c.paragraph_numbers), None
+        )
         stages = {s.stage for s in sents}
         number = doc.numbers[p.index]
         first = quote(sents[0])
@@ -140,6 +143,7 @@ def priorities(doc: Doc, criteria: Sequence[CriterionFeedback]) -> list[Point]:
                     "learned from it or what you would change. Add a sentence on why it "
                     "mattered and one on what you now do, or will do, differently."
                 ),
+                criterion=own,
                 paragraph_number=number,
                 quote=first,
             )
@@ -155,12 +159,16 @@ def priorities(doc: Doc, criteria: Sequence[CriterionFeedback]) -> list[Point]:
                         f"sentences) with a little learning but no Now what?. End it with "
                         "what you now do differently, or plan to."
                     ),
+                    criterion=own,
                     paragraph_number=number,
                     quote=first,
                 )
                 weight = w.polish if minor else w.paragraph_no_now_what
                 ranked.append(_rank(weight, number, point, tag="paragraph"))
-    if not any(s.stage == "now_what" for s in doc.sents):
+    # "No sentence looks forward" would contradict a change already made ("I now ask...").
+    if not any(
+        s.stage == "now_what" or "change_in_practice" in keep_roles(s.s.text) for s in doc.sents
+    ):
         ranked.append(_rank(w.no_now_what, 0, Point(
             title="Say what comes next",
             detail=(
