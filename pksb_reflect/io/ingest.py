@@ -627,11 +627,11 @@ def _pdf_layout(pages: list[str]) -> tuple[str, int]:
         edge = set(range(min(_PDF_EDGE_LINES, len(lines)))) | set(
             range(max(0, len(lines) - _PDF_EDGE_LINES), len(lines))
         )
-        for i, line in enumerate(lines):
-            if i in edge and (key(line) in running or _PAGE_NUMBER.match(line)):
-                dropped += 1
-            else:
-                kept.append(line)
+        heads = {i for i in edge if key(lines[i]) in running or _PAGE_NUMBER.match(lines[i])}
+        if len(heads) == len(lines):  # pages that repeat whole: their text is the content
+            heads = {i for i in heads if _PAGE_NUMBER.match(lines[i])}
+        dropped += len(heads)
+        kept.extend(line for i, line in enumerate(lines) if i not in heads)
     if not kept:
         return "", dropped
     widths = sorted(len(line) for line in kept)
