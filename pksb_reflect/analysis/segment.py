@@ -400,7 +400,7 @@ def _plan_paragraphs(source: SourceText, warnings: list[str] | None = None) -> l
         for unit_start, unit in units:
             # After a lead-in ending with a colon, short lines are the items of a list (as a
             # .docx gives them: one paragraph each, no marker), until prose or a heading.
-            kind = block.kind
+            kind: str = block.kind
             last = paragraphs[-1] if paragraphs else None
             listing = (
                 last is not None

@@ -132,8 +132,8 @@ def priorities(doc: Doc, criteria: Sequence[CriterionFeedback]) -> list[Point]:
         )
         stages = {s.stage for s in sents}
         number = doc.numbers[p.index]
-        first = quote(sents[0])
-        topic = short(first.text, 12)
+        opening = quote(sents[0])
+        topic = short(opening.text, 12)
         level = doc.levels.get(p.index)
         if stages == {"what"} and (level is None or level < 2):
             point = Point(
@@ -145,7 +145,7 @@ def priorities(doc: Doc, criteria: Sequence[CriterionFeedback]) -> list[Point]:
                 ),
                 criterion=own,
                 paragraph_number=number,
-                quote=first,
+                quote=opening,
             )
             weight = w.polish if minor else w.paragraph_descriptive + min(p.words, 200) / 100
             ranked.append(_rank(weight, number, point, tag="paragraph"))
@@ -161,7 +161,7 @@ def priorities(doc: Doc, criteria: Sequence[CriterionFeedback]) -> list[Point]:
                     ),
                     criterion=own,
                     paragraph_number=number,
-                    quote=first,
+                    quote=opening,
                 )
                 weight = w.polish if minor else w.paragraph_no_now_what
                 ranked.append(_rank(weight, number, point, tag="paragraph"))
@@ -177,10 +177,10 @@ def priorities(doc: Doc, criteria: Sequence[CriterionFeedback]) -> list[Point]:
             ),
         )))  # fmt: skip
     if doc.pksb is not None:
-        missing = list(doc.pksb.missing_expected)
+        unseen = list(doc.pksb.missing_expected)
         names = _area_names(doc)
-        if missing:
-            listed = ", ".join(names.get(a, a) for a in missing)
+        if unseen:
+            listed = ", ".join(names.get(a, a) for a in unseen)
             ranked.append(_rank(w.missing_areas, 0, Point(
                 title="Touch the PKSB areas the criteria expect",
                 detail=(

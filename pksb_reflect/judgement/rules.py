@@ -134,7 +134,7 @@ class FeedbackRules(_Strict):
 
 @lru_cache(maxsize=1)
 def load_rules() -> FeedbackRules:
-    import yaml
+    import yaml  # type: ignore[import-untyped]  # (no stubs installed, as in framework.py)
 
     with (data_dir() / "feedback.yaml").open(encoding="utf-8") as handle:
         return FeedbackRules.model_validate(yaml.safe_load(handle))
