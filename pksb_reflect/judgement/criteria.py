@@ -190,7 +190,10 @@ def _summary(
     if n == 0:
         return "Not yet addressed: nothing in the statement speaks to this criterion."
     if judgement == "met":
-        return "Met: the demands of this criterion are shown, reflectively and with evidence."
+        shown = "Met: its demands are shown and the writing reflects on them"
+        if backed is False:
+            return shown + "; one cited item has no file yet (see the priorities)."
+        return shown + ("." if evidence_ok else "; cite the evidence behind its claims.")
     gaps = []
     if missing:
         gaps.append(f"it does not yet show {missing[0].demand} ({advice[missing[0].id]})")
