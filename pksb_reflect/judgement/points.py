@@ -222,11 +222,20 @@ def priorities(doc: Doc, criteria: Sequence[CriterionFeedback]) -> list[Point]:
 
 
 def _evidence_points(doc: Doc, ranked: list[_Ranked]) -> None:
-    """A cited label with no file, and a file never cited: the assessor will notice both."""
+    """A cited label with no file, and a file never cited: the assessor will notice both; a
+    revalidation statement that refers to no CPD log entry."""
+    w = load_rules().weights
+    if doc.route.id == "revalidation" and not any(p.evidence_labels for p in doc.body):
+        ranked.append(_rank(w.evidence_uncited, 0, Point(
+            title="Point to your CPD log entries",
+            detail=(
+                "Nothing in the statement refers to an entry of your CPD log. Name each activity "
+                "as the log does, or cite it as (CPD log 3), so the assessor can match the two."
+            ),
+        )))  # fmt: skip
     evidence = doc.evidence
     if evidence is None:
         return
-    w = load_rules().weights
     missing = sorted(
         {"E" + m.label.lstrip("Ee") for m in evidence.missing_references}, key=_label_key
     )
