@@ -134,7 +134,6 @@ class Criterion(_Strict):
     number: int
     name: str
     demands: str
-    looks_for: list[str] = Field(min_length=2)
     cues: list[str] = Field(
         min_length=3, description="Words and phrases that signal writing aimed at this criterion."
     )

@@ -18,7 +18,7 @@ from pksb_reflect.analysis.segment import DocumentOutline
 from pksb_reflect.analysis.wordcount import WordCount
 from pksb_reflect.framework import FrameworkVersion, RouteId
 from pksb_reflect.io.ingest import SourceFormat
-from pksb_reflect.judgement.feedback import Feedback
+from pksb_reflect.judgement.models import Feedback
 
 SCHEMA_VERSION = "1.1"
 

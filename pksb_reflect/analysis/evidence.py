@@ -208,7 +208,11 @@ def file_label(name: str) -> tuple[str, str] | None:
 
 
 def reference_labels(reference: str) -> list[str]:
-    """Normalised labels inside one written reference: '(Evidence 4-6, 8)' -> 4, 5, 6, 8."""
+    """Normalised labels inside one written reference: '(Evidence 4-6, 8)' -> 4, 5, 6, 8;
+    the words after a label are not labels: '(E5, 23 responses)' -> 5."""
+    from pksb_reflect.analysis.segment import EVIDENCE_TAIL
+
+    reference = EVIDENCE_TAIL.split(reference, maxsplit=1)[0]
     out: list[str] = []
     for match in _REF_NUMBER.finditer(reference):
         first, suffix, last = int(match.group(1)), match.group(2).lower(), match.group(3)

@@ -41,21 +41,55 @@ PIPE_BATCH = 32
 _SENTENCE_END = re.compile(r"[.!?\u2026;:]+[\"')\]\u2019\u201d]*$")
 _REFERENCE_HEADING = re.compile(
     r"^\W*(references?|bibliography|reference list|works cited|sources|further reading|"
-    r"reading list|list of evidence|evidence list|appendi(?:x|ces))\W*$",
+    r"reading list|list of evidence|evidence list|evidence|supporting evidence|"
+    r"appendi(?:x|ces))\W*$",
     re.IGNORECASE,
 )
-# Evidence labels as candidates write them: (E4), [E4], (Evidence 4, 5), see appendix 2.
+_LABEL_WORD = r"(?:e|ev|evidence|appendix|cpd\s+log(?:\s+entry)?)"
+# Evidence labels as candidates write them: (E4), [E4], (Evidence 4, 5), see appendix 2,
+# (E5, 23 responses), (E5 - survey), (CPD log 1, 3), and a bare "E5 shows ..." as a subject.
 EVIDENCE_LABEL = re.compile(
-    r"[(\[]\s*(?:see\s+)?(?:e|ev|evidence|appendix)\.?\s*\d+[a-z]?"
-    r"(?:\s*(?:[,;&]|and|-|\u2013)\s*(?:e|ev|evidence)?\.?\s*\d+[a-z]?)*\s*[)\]]"
-    r"|\b(?:see\s+)?(?:evidence|appendix)\s+\d+[a-z]?(?:\s*(?:,|and|&)\s*\d+[a-z]?)*\b",
+    r"[(\[]\s*(?:see\s+)?" + _LABEL_WORD + r"\.?\s*\d+[a-z]?\b"
+    r"(?:\s*(?:[,;&]|and|-|\u2013)\s*" + _LABEL_WORD + r"?\.?\s*\d+[a-z]?\b(?!\s+[a-z]))*"
+    r"(?:\s*(?:[,;:]|-|\u2013|\u2014)\s*[^()\[\]\n]{1,60})?\s*[)\]]"
+    r"|\b(?:see\s+)?(?:evidence|appendix)\s+\d+[a-z]?(?:\s*(?:,|and|&)\s*\d+[a-z]?)*\b"
+    r"|\bE\d{1,3}[a-z]?\b(?=\s+(?:shows?|showed|sets? out|records?|recorded|gives|contains|"
+    r"summari[sz]es|is|was|has|includes?)\b)",
     re.IGNORECASE,
 )
+# Where a citation's own words start: "(E5, 23 responses)" cites E5 only.
+EVIDENCE_TAIL = re.compile(
+    r"\s*(?:[,;:]|-|\u2013|\u2014)\s*(?=(?:\d+\s+)?(?!(?:and|e|ev|evidence|appendix|cpd)\b)"
+    r"[a-z]{2,})",
+    re.IGNORECASE,
+)
+# A list item's marker at the start of a line: "- ", "* ", "• ", "1. ", "2) ", "a) ".
+LIST_MARKER = re.compile(
+    r"^[ \t]*(?:[-*\u2022\u2013\u25aa\u25cf]|\d{1,2}[.)]|[a-z][.)])[ \t]+", re.M
+)
+# A line giving the candidate's details rather than the statement: "Name: ...", "Route: ...".
+DETAIL_LINE = re.compile(
+    r"^\W*(?:name|candidate|job title|role|post|employer|organisation|route|date|"
+    r"(?:cilip )?membership (?:number|no\.?)|word count[^:]*|submitted[^:]*)\W*:",
+    re.IGNORECASE,
+)
+_CRITERION_NAME = re.compile(
+    r"\bcriterion\b|\bpersonal\b|\borgani[sz]ation|\bwider\b|\bprofessional context\b",
+    re.IGNORECASE,
+)
+_CRITERION_LINE = re.compile(r"^\W*criterion\s*(?:\d|one|two|three)\b", re.IGNORECASE)
+# The longest line read as a list item after a lead-in ending with a colon.
+LIST_ITEM_MAX_WORDS = 25
+# Lines longer than this are paragraphs of their own, not a paragraph wrapped over lines.
+PARAGRAPH_LINE_WORDS = 30
 
 
 def count_words(text: str) -> int:
-    """Words as Microsoft Word counts them: runs of characters between whitespace."""
-    return len(text.split())
+    """Words as the labels count them: whitespace-separated tokens with a letter or digit,
+    leaving out list markers at the start of a line ("-", "1.")."""
+    return sum(
+        1 for token in LIST_MARKER.sub(" ", text).split() if any(ch.isalnum() for ch in token)
+    )
 
 
 class Sentence(BaseModel):
@@ -124,10 +158,66 @@ class SegmentedDocument:
 
 
 def _looks_like_heading(text: str) -> bool:
+    """A short line with no closing punctuation, a "Criterion 2: ..." line however long it
+    is, or a line of the candidate's details ("Name: ...")."""
     stripped = text.strip()
-    if "\n" in stripped or count_words(stripped) > HEADING_MAX_WORDS:
+    if "\n" in stripped or stripped.startswith("|"):  # a table row is not a heading
         return False
-    return not re.search(r"[.!?;,]['\")\]]*$", stripped)
+    if LIST_MARKER.match(stripped):  # "1. Personal performance" is a heading, not a list item
+        stripped = LIST_MARKER.sub("", stripped, count=1)
+        if not _CRITERION_NAME.search(stripped) or count_words(stripped) > 6:
+            return False
+    if stripped.endswith(":") and count_words(stripped) >= 5:  # a list's lead-in sentence
+        return False
+    if DETAIL_LINE.match(stripped) and count_words(stripped) <= 20:
+        return True
+    limit = 40 if _CRITERION_LINE.match(stripped) else HEADING_MAX_WORDS
+    if count_words(stripped) > limit:
+        return False
+    return not re.search(r"[.!?;,]['\")\]*]*$", stripped)
+
+
+def _units(text: str, start: int) -> Iterator[tuple[int, str]]:
+    """The parts of one block as (offset, text): a block whose lines are headings,
+    details, list items or whole paragraphs is read line by line (list items stay together);
+    a paragraph wrapped over lines stays one part."""
+    lines: list[tuple[int, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            lead = len(line) - len(line.lstrip())
+            lines.append((start + pos + lead, line.strip()))
+        pos += len(line) + 1
+    if len(lines) <= 1:
+        yield start, text
+        return
+    by_line = any(count_words(t) > PARAGRAPH_LINE_WORDS for _, t in lines) or any(
+        _looks_like_heading(t) or LIST_MARKER.match(t) or t.startswith("|") for _, t in lines
+    )
+    if not by_line:
+        yield start, text
+        return
+    run: list[tuple[int, str]] = []  # consecutive list items, or consecutive wrapped lines
+    run_is_list = False
+
+    def flush() -> Iterator[tuple[int, str]]:
+        if run:
+            first, last = run[0], run[-1]
+            yield first[0], text[first[0] - start : last[0] - start + len(last[1])]
+
+    for offset, line in lines:
+        is_list = bool(LIST_MARKER.match(line))
+        if _looks_like_heading(line) or line.startswith("|"):
+            yield from flush()
+            run = []
+            yield offset, line
+            continue
+        if run and (is_list != run_is_list or not is_list):
+            yield from flush()
+            run = []
+        run.append((offset, line))
+        run_is_list = is_list
+    yield from flush()
 
 
 def segment(source: SourceText, nlp: Language) -> SegmentedDocument:
@@ -201,7 +291,7 @@ def segment_bounded(
                     longest_run[doc_number] = max(longest_run[doc_number], known[1])
                     continue
                 doc = nlp.make_doc(text)
-                run = _break_run_ons(doc)
+                run = _break_run_ons(doc, items=bool(LIST_MARKER.match(text)))
                 longest_run[doc_number] = max(longest_run[doc_number], run)
                 yield doc, (doc_number, paragraph.index, text, run)
 
@@ -239,14 +329,25 @@ def segment_bounded(
     return results
 
 
-def _break_run_ons(doc: Doc) -> int:
-    """Start a sentence after every RUN_ON_TOKENS tokens with no sentence-ending punctuation.
+def _break_run_ons(doc: Doc, *, items: bool = False) -> int:
+    """Start a sentence after every RUN_ON_TOKENS tokens with no sentence-ending punctuation,
+    and, in a list (`items`), at every item: each bullet is a sentence of its own.
 
     Returns the longest such run, in words. The parser keeps sentence starts set before it runs.
     """
     run = words = longest = 0
+    after_break = False
     for token in doc:
-        if (token.is_space and "\n" in token.text) or _SENTENCE_END.search(token.text):
+        if token.is_space and "\n" in token.text:
+            run = words = 0
+            after_break = items
+            continue
+        if after_break:
+            token.is_sent_start = True
+            after_break = False
+            if token.i + 1 < len(doc) and not any(ch.isalnum() for ch in token.text):
+                doc[token.i + 1].is_sent_start = False  # the item goes on after its marker
+        if _SENTENCE_END.search(token.text):
             run = words = 0
             continue
         run += 1
@@ -284,7 +385,8 @@ def _split_long(text: str, start: int) -> Iterator[tuple[int, str]]:
 def _plan_paragraphs(source: SourceText, warnings: list[str] | None = None) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
     notes = warnings if warnings is not None else []
-    split = 0
+    split_count = [0]
+    items: set[int] = set()
     in_references = False
     for block in source.blocks:
         raw = source.text[block.start : block.end]
@@ -294,38 +396,77 @@ def _plan_paragraphs(source: SourceText, warnings: list[str] | None = None) -> l
         if not text:
             continue
         start = block.start + lead
-        is_heading = block.kind == "heading" or (
-            block.kind == "paragraph" and _looks_like_heading(text)
-        )
-        if is_heading:
-            in_references = bool(_REFERENCE_HEADING.match(text))
-            kind: ParagraphKind = "heading"
-        else:
-            kind = "references" if in_references else "body"
-        pieces = [(start, text)]
-        if kind == "body" and len(text) > PARAGRAPH_MAX_CHARS:
-            pieces = list(_split_long(text, start))
-            split += 1
-        for piece_start, piece in pieces:
-            labels = [m.group() for m in EVIDENCE_LABEL.finditer(piece)] if kind == "body" else []
-            paragraphs.append(
-                Paragraph(
-                    index=len(paragraphs),
-                    kind=kind,
-                    start=piece_start,
-                    end=piece_start + len(piece),
-                    text=piece,
-                    words=count_words(piece),
-                    evidence_labels=labels,
-                    evidence_label_words=sum(count_words(label) for label in labels),
-                )
+        units = [(start, text)] if block.kind == "heading" else _units(text, start)
+        for unit_start, unit in units:
+            # After a lead-in ending with a colon, short lines are the items of a list (as a
+            # .docx gives them: one paragraph each, no marker), until prose or a heading.
+            kind: str = block.kind
+            last = paragraphs[-1] if paragraphs else None
+            listing = (
+                last is not None
+                and last.kind == "body"
+                and (last.text.rstrip().endswith(":") or last.index in items)
             )
-    if split:
+            if (
+                listing
+                and kind != "heading"
+                and count_words(unit) <= LIST_ITEM_MAX_WORDS
+                and not _CRITERION_NAME.search(unit)
+                and not _REFERENCE_HEADING.match(unit)
+            ):
+                kind = "list item"
+            in_references = _add_paragraph(
+                paragraphs, kind, unit_start, unit, in_references, split_count
+            )
+            if kind == "list item":
+                items.add(paragraphs[-1].index)
+    if split_count[0]:
         notes.append(
-            f"{source.name}: has {split} paragraph{'s' if split != 1 else ''} longer than "
-            f"{PARAGRAPH_MAX_CHARS:,} characters; each was analysed in parts"
+            f"{source.name}: has {split_count[0]} paragraph{'s' if split_count[0] != 1 else ''} "
+            f"longer than {PARAGRAPH_MAX_CHARS:,} characters; each was analysed in parts"
         )
     return paragraphs
+
+
+def _add_paragraph(
+    paragraphs: list[Paragraph],
+    block_kind: str,
+    start: int,
+    text: str,
+    in_references: bool,
+    split_count: list[int],
+) -> bool:
+    """Add one part of a block as a heading, body or references paragraph (or several, when
+    it is very long); returns whether a reference list is now running."""
+    is_heading = block_kind == "heading" or (
+        block_kind == "paragraph" and _looks_like_heading(text)
+    )
+    if is_heading:
+        in_references = bool(_REFERENCE_HEADING.match(text.strip("*_ ")))
+        kind: ParagraphKind = "heading"
+    elif text.startswith("|"):  # a Markdown table: an evidence list, not prose
+        kind = "references"
+    else:
+        kind = "references" if in_references else "body"
+    pieces = [(start, text)]
+    if kind == "body" and len(text) > PARAGRAPH_MAX_CHARS:
+        pieces = list(_split_long(text, start))
+        split_count[0] += 1
+    for piece_start, piece in pieces:
+        labels = [m.group() for m in EVIDENCE_LABEL.finditer(piece)] if kind == "body" else []
+        paragraphs.append(
+            Paragraph(
+                index=len(paragraphs),
+                kind=kind,
+                start=piece_start,
+                end=piece_start + len(piece),
+                text=piece,
+                words=count_words(piece),
+                evidence_labels=labels,
+                evidence_label_words=sum(count_words(label) for label in labels),
+            )
+        )
+    return in_references
 
 
 def _attach_sentences(

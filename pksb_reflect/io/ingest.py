@@ -20,6 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from pksb_reflect.errors import InputError, display_name
+from pksb_reflect.io.pdf_layout import pdf_layout
 from pksb_reflect.limits import TimeBudget
 
 SourceFormat = Literal["txt", "md", "docx", "pdf"]
@@ -587,10 +588,11 @@ def _read_pdf(
         raise InputError(
             "is a PDF with no text layer (a scan?); export the statement as text or .docx", name
         )
-    text = "\n\n".join(t.strip() for t in texts if t.strip())
-    # PDF text breaks lines inside paragraphs; blank lines are the best paragraph signal we have.
+    text, dropped = pdf_layout(texts)
     blocks = list(_text_blocks(text, markdown=False))
     warnings.append(
-        f"{name}: read from a PDF's text layer; paragraph breaks and headings are approximate"
+        f"{name}: read from a PDF's text layer, so its layout was inferred: "
+        + (f"{dropped} running header, footer and page-number lines left out, " if dropped else "")
+        + "paragraphs rebuilt from line lengths and joined across page breaks"
     )
     return text, blocks

@@ -2,15 +2,16 @@
 
 The Assessment gains analyses over time (reflection, PKSB coverage, evidence, audit, CPD) and
 each may be absent, so renderers read them through `part()` and draw a section only when it
-is there. Feedback is computed here when an Assessment arrives without it, so every format has
-the same judgements.
+is there. Renderers never run judgement: every format shows the feedback the Assessment
+carries, so every format has the same judgements.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pksb_reflect.judgement.feedback import STAGE_LABELS, Feedback, feedback_for
+from pksb_reflect.errors import UsageError
+from pksb_reflect.judgement.models import STAGE_LABELS, Feedback
 from pksb_reflect.results import Assessment
 
 JUDGEMENT_LABEL = {"met": "Met", "partly": "Partly met", "not yet evident": "Not yet evident"}
@@ -39,8 +40,10 @@ def part(assessment: Assessment, name: str) -> Any:
 
 
 def feedback_of(assessment: Assessment) -> Feedback:
-    """The Assessment's feedback, computed now when it was not stored."""
-    return assessment.feedback or feedback_for(assessment)
+    """The Assessment's feedback (every Assessment from `assess` carries it)."""
+    if assessment.feedback is None:
+        raise UsageError(f"{assessment.source.name}: the assessment carries no feedback to show")
+    return assessment.feedback
 
 
 def stage_label(stage: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from pksb_reflect.judgement.feedback import Feedback, Point
+from pksb_reflect.judgement.models import Feedback, Point
 from pksb_reflect.render.common import (
     CATEGORY_GLOSS,
     JUDGEMENT_LABEL,
@@ -117,6 +117,7 @@ def render(assessment: Assessment, *, color: bool = False) -> str:
         f"<style>{CSS}</style></head><body>",
         _header(assessment),
         '<main><div class="wrap">',
+        _notes(assessment),
         f'<section class="card summary" id="summary"><h2>In brief</h2><p>{esc(fb.summary)}</p>'
         "</section>",
         _criteria(fb),
@@ -128,7 +129,6 @@ def render(assessment: Assessment, *, color: bool = False) -> str:
         _charts(assessment, fb),
         _evidence(assessment),
         _statement(assessment, fb),
-        _notes(assessment),
         "</div></main>",
         f'<footer><div class="wrap">{esc(" · ".join(fb.basis))}. pksb-reflect '
         f"{esc(assessment.tool_version)}; everything was computed on your own machine.</div>"

@@ -45,6 +45,12 @@ def render(assessment: Assessment, *, color: bool = False) -> str:
         f" · {wc.counted} of {wc.limit} words ({wc.status} the limit)"
     )
     out.append("")
+    if assessment.warnings:  # how the document was read comes before what it says
+        out.append("## Notes")
+        out.append("")
+        for warning in assessment.warnings:
+            out.append(f"- {md_escape(warning)}")
+        out.append("")
     out.append(md_escape(fb.summary))
     out.append("")
     out.append("## Criteria")
@@ -94,12 +100,6 @@ def render(assessment: Assessment, *, color: bool = False) -> str:
         out.extend(f"- {md_escape(line)}" for line in lines)
         out.append("")
     out.extend(_statement(assessment, fb.sentence_stages))
-    if assessment.warnings:
-        out.append("## Notes")
-        out.append("")
-        for warning in assessment.warnings:
-            out.append(f"- {md_escape(warning)}")
-        out.append("")
     out.append(f"*{' · '.join(md_escape(b) for b in fb.basis)}*")
     return "\n".join(out).rstrip() + "\n"
 

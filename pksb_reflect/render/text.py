@@ -20,11 +20,11 @@ def render(assessment: Assessment, *, color: bool = False) -> str:
         file=buffer, force_terminal=color, no_color=not color, width=100, highlight=False
     )
     _word_count(console, assessment)
+    for warning in assessment.warnings:  # how the document was read, before what it says
+        console.print(f"[yellow]Note:[/] {escape(warning)}", markup=True)
     from pksb_reflect.render.text_sections import feedback_sections
 
     feedback_sections(console, assessment)
-    for warning in assessment.warnings:
-        console.print(f"[yellow]Note:[/] {escape(warning)}", markup=True)
     return buffer.getvalue()
 
 

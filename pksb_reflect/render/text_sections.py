@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pksb_reflect.judgement.feedback import short
+from pksb_reflect.judgement.models import short
 from pksb_reflect.render.common import JUDGEMENT_LABEL, feedback_of, part, portfolio_sections
 from pksb_reflect.results import Assessment
 
