@@ -56,11 +56,12 @@ class PrivacyData(BaseModel):
 
     cited_names: list[str] = Field(min_length=1)
     model_words: list[str] = Field(min_length=1)
+    place_words: list[str] = Field(min_length=1)
     identifier_words: list[str] = Field(min_length=1)
     advice: dict[PrivacyKind, str]
     declaration: str
 
-    @field_validator("cited_names", "model_words", "identifier_words")
+    @field_validator("cited_names", "model_words", "place_words", "identifier_words")
     @classmethod
     def _words(cls, values: list[str]) -> list[str]:
         for value in values:
@@ -188,6 +189,7 @@ def check_privacy(document: SegmentedDocument, nlp: Language | None = None) -> P
     }
     cited = {n.casefold() for n in data.cited_names}
     model_words = {w.casefold() for w in data.model_words}
+    not_names = cited | {w.casefold() for w in data.place_words}
     for paragraph, doc in _person_docs(document, ner):
         for ent in doc.ents:
             if ent.label_ != "PERSON":
@@ -198,7 +200,7 @@ def check_privacy(document: SegmentedDocument, nlp: Language | None = None) -> P
             start, end = span
             words = [w.casefold() for w in doc.text[start:end].split()]
             after = doc.text[end : end + 24]
-            if any(w in cited for w in words) or _YEAR_AFTER.match(after):
+            if any(w in not_names for w in words) or _YEAR_AFTER.match(after):
                 continue
             following = re.match(r"['\u2019]?s?\s+([^\W\d_]+)", after)
             if following and following.group(1).casefold() in model_words:
@@ -264,7 +266,7 @@ def _person_span(text: str, start: int, end: int) -> tuple[int, int] | None:
 def _person_docs(document: SegmentedDocument, ner: Language) -> Iterator[tuple[Paragraph, Doc]]:
     """Body paragraphs (their parsed Docs, through `ner`) and headings after the title block."""
     body = list(document.body())
-    docs = list(ner.get_pipe("ner").pipe(doc for _, doc in body))
+    docs = list(ner.pipe(doc for _, doc in body))
     by_index = {paragraph.index: doc for (paragraph, _), doc in zip(body, docs, strict=True)}
     text = document.source.analysis_text
     past_title = False
