@@ -147,7 +147,7 @@ def report_view(assessment: Assessment, token: str) -> dict[str, Any]:
                         "words": c.words,
                         "reason": c.reason,
                         "text": c.quote.text,
-                    }  # fmt: skip
+                    }
                     for c in fb.word_limit.cuts
                 ],
             }
