@@ -121,3 +121,22 @@ def test_markdown_statement_becomes_a_new_document() -> None:
     sentences = {s.text.replace("\n", " ") for s in assessment.outline.sentences}
     wrong = [a for a in anchored.values() if a not in sentences and a not in texts]
     assert not wrong
+
+
+def test_check_writes_a_commented_copy_and_leaves_the_draft_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pksb_reflect.cli import main
+
+    draft = tmp_path / "draft.docx"
+    original = _statement_docx(draft)
+    out = tmp_path / "draft-feedback.docx"
+    assert main(["check", str(draft), "--format", "docx", "--out", str(out)]) == 0
+    assert draft.read_bytes() == original
+    document = docx.Document(str(out))
+    assert {c.author for c in document.comments} == {AUTHOR}
+    before = docx.Document(io.BytesIO(original))
+    assert [p.text for p in document.paragraphs] == [p.text for p in before.paragraphs]
+    capsys.readouterr()
+    assert main(["check", str(draft), "--format", "docx"]) == 2
+    assert "--out" in capsys.readouterr().err

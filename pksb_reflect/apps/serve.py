@@ -43,7 +43,9 @@ from pksb_reflect.errors import InputError, PksbError, UsageError, display_name
 from pksb_reflect.framework import FRAMEWORK_VERSIONS, ROUTE_IDS, load_route
 from pksb_reflect.io.ingest import DEFAULT_MAX_BYTES, SUFFIX_FORMATS, SourceText, parse_bytes
 from pksb_reflect.limits import DEFAULT_MAX_SECONDS
+from pksb_reflect.render import REGISTRY, render, render_bytes
 from pksb_reflect.results import Assessment
+from pksb_reflect.runtime import Runtime
 
 DEFAULT_PORT = 8765
 DEFAULT_HOST = "127.0.0.1"
@@ -58,12 +60,7 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-DOWNLOADS = {
-    "html": ("html", "text/html; charset=utf-8"),
-    "markdown": ("md", "text/markdown; charset=utf-8"),
-    "json": ("json", "application/json"),
-    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-}
+DOWNLOADS = ("html", "markdown", "json", "docx")
 
 
 class HttpError(Exception):
@@ -102,6 +99,7 @@ class Service:
         self.max_seconds = max_seconds
         self._lock = threading.Lock()
         self._kept: OrderedDict[str, Kept] = OrderedDict()
+        self.runtime = Runtime()
         self.ready = False
 
     def warm(self) -> None:
@@ -153,6 +151,7 @@ class Service:
                 framework=framework,
                 max_bytes=self.max_bytes,
                 max_seconds=self.max_seconds,
+                runtime=self.runtime,
                 **(side or {}),
             )
 
@@ -419,8 +418,6 @@ def create_app(
         return page(form, report=report)
 
     async def api_assess(request: Request) -> Response:
-        from pksb_reflect.render import render
-
         try:
             form = await read_form(request)
             assessment, _ = await run_check(service, form)
@@ -429,27 +426,18 @@ def create_app(
         return Response(render(assessment, "json"), media_type="application/json")
 
     async def download(request: Request) -> Response:
-        from pksb_reflect.render import render
-
         kept = service.kept(request.path_params["token"])
         fmt = request.path_params["fmt"]
         if kept is None or fmt not in DOWNLOADS:
             return JSONResponse({"error": "no such report; check the statement again"}, 404)
-        suffix, media = DOWNLOADS[fmt]
+        renderer = REGISTRY[fmt]
         stem = re.sub(r"[^\w.-]", "_", Path(kept.assessment.source.name).stem) or "statement"
-        if fmt == "docx":
-            from pksb_reflect.render.docx import render_bytes
-
-            body: bytes | str = await run_in_threadpool(
-                render_bytes, kept.assessment, original=kept.original
-            )
-        else:
-            body = render(kept.assessment, fmt)  # type: ignore[arg-type]
+        body = await run_in_threadpool(render_bytes, kept.assessment, fmt, original=kept.original)
         return Response(
             body,
-            media_type=media,
+            media_type=renderer.media_type,
             headers={
-                "content-disposition": f'attachment; filename="{stem}-feedback.{suffix}"',
+                "content-disposition": f'attachment; filename="{stem}-feedback{renderer.suffix}"',
                 # The HTML report styles itself inline; as a download it is never run here.
                 "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
             },
@@ -479,7 +467,7 @@ def create_app(
     return GuardMiddleware(app, allowed_hosts(host, port))  # type: ignore[return-value]
 
 
-def serve(
+def serve_forever(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     *,

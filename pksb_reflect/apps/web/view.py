@@ -73,7 +73,7 @@ def report_view(assessment: Assessment, token: str) -> dict[str, Any]:
             info = by_index.get(index)
             category = info.category if info is not None else "Other"
             reason = (
-                "; ".join(f"{m.kind}: {m.text}" for m in info.markers[:5])
+                "; ".join(f"{m.kind.replace('_', ' ')}: {m.text}" for m in info.markers[:5])
                 if info is not None and info.markers
                 else ""
             )
