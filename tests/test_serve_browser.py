@@ -112,9 +112,9 @@ def test_paste_check_find_highlights_and_criteria_then_recheck(server: str, brow
     # Edit in place and check again: the unchanged paragraphs are not parsed again.
     box = browser.find_element(By.ID, "text")
     browser.execute_script(
-        "arguments[0].value = arguments[0].value + "
-        "'\\n\\nI also learned to ask for feedback sooner. Next year I will ask after every session.';",
+        "arguments[0].value = arguments[0].value + arguments[1];",
         box,
+        "\n\nI also learned to ask for feedback sooner. Next year I will ask after every session.",
     )
     old = browser.find_element(By.ID, "r-title")
     browser.find_element(By.ID, "submit").click()

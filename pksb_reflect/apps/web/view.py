@@ -57,7 +57,7 @@ def report_view(assessment: Assessment, token: str) -> dict[str, Any]:
             )
     stages = fb.sentence_stages
     sentences = assessment.outline.sentences
-    paragraphs = []
+    paragraphs: list[dict[str, Any]] = []
     for paragraph in assessment.outline.paragraphs:
         if paragraph.kind != "body" or paragraph.index not in numbers:
             paragraphs.append({"kind": paragraph.kind, "text": paragraph.text, "pieces": []})
