@@ -121,3 +121,20 @@ def test_form_without_javascript_and_the_word_download(
     assert [p.text for p in annotated.paragraphs] == [p.text for p in document.paragraphs]
     assert len(list(annotated.comments)) >= 4
     assert client.get("/download/not-a-token/docx").status_code == 404
+
+
+def test_evidence_and_self_assessment_uploads_without_server_paths(
+    client: starlette_testclient.TestClient,
+) -> None:
+    folder = EXAMPLES / "certification"
+    files = [("file", ("statement.md", (folder / "statement.md").read_bytes()))]
+    files += [
+        ("evidence", (p.name, p.read_bytes())) for p in sorted((folder / "evidence").iterdir())
+    ]
+    files += [("pksb_audit", ("pksb_audit.csv", (folder / "pksb_audit.csv").read_bytes()))]
+    response = client.post("/api/assess", data={"route": "certification"}, files=files)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert {item["id"] for item in body["evidence"]["items"]} >= {"E1", "E2", "E3", "E4"}
+    assert body["audit"]["gaps"]
+    assert "pksb-reflect-" not in response.text and "/tmp" not in response.text

@@ -331,11 +331,22 @@ async def run_check(service: Service, form: Form) -> tuple[Assessment, bytes | N
         with tempfile.TemporaryDirectory(prefix="pksb-reflect-") as folder:
             side = _side_files(Path(folder), side_uploads, service.max_bytes)
             assessment = await run_in_threadpool(service.assess, source, route, framework, side)
+            if side:
+                assessment = _own_names(assessment, Path(folder))
     except UsageError as exc:
         raise HttpError(400, exc.one_line()) from None
     except PksbError as exc:
         raise HttpError(422, exc.one_line()) from None
     return assessment, original
+
+
+def _own_names(assessment: Assessment, folder: Path) -> Assessment:
+    """The Assessment with the temporary folder's paths (evidence items, the self-assessment,
+    their notes) given as the uploaded files' own names: no server path reaches the client."""
+    place = re.compile(
+        re.escape(str(folder)) + r"[\\/](?:evidence|pksb_audit|cpd_log)[\\/]\d+[\\/]"
+    )
+    return Assessment.model_validate_json(place.sub("", assessment.model_dump_json()))
 
 
 def _side_files(folder: Path, uploads: dict[str, list[Upload]], max_bytes: int) -> dict[str, Any]:
