@@ -138,3 +138,17 @@ def test_evidence_and_self_assessment_uploads_without_server_paths(
     assert {item["id"] for item in body["evidence"]["items"]} >= {"E1", "E2", "E3", "E4"}
     assert body["audit"]["gaps"]
     assert "pksb-reflect-" not in response.text and "/tmp" not in response.text
+
+
+def test_host_check_names() -> None:
+    from pksb_reflect.apps.serve import HostCheck
+
+    local = HostCheck("127.0.0.1", 8765)
+    assert local.accepts("127.0.0.1:8765") and local.accepts("localhost:8765")
+    assert local.accepts("[::1]:8765")
+    assert not local.accepts("127.0.0.1:9999") and not local.accepts("rebind.example:8765")
+    assert not local.accepts("") and not local.accepts("127.0.0.1:8765@evil")
+    everywhere = HostCheck("0.0.0.0", 8765)
+    assert everywhere.accepts("192.168.1.20:8765") and not everywhere.accepts("evil.example:8765")
+    assert local.accepts_origin("http://localhost:8765")
+    assert not local.accepts_origin("https://localhost:8765.evil.example")

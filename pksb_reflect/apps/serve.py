@@ -183,22 +183,48 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def allowed_hosts(host: str, port: int) -> set[str]:
-    names = {host}
-    if is_loopback(host):
-        names |= {"localhost", "127.0.0.1", "[::1]"}
-    if ":" in host and not host.startswith("["):
-        names.add(f"[{host}]")
-    return {f"{n}:{port}" for n in names} | ({*names} if port == 80 else set())
+class HostCheck:
+    """Which Host headers (and so Origins) name this server: its own address and port.
+
+    A DNS-rebinding page reaches the server under the attacker's domain name, so names other
+    than ours are refused. Bound to every interface (0.0.0.0 or ::) the server cannot know its
+    own names, so any IP address (which no DNS answer can stand in for) and localhost pass.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.port = port
+        self.names = {host.lower().strip("[]")}
+        if is_loopback(host):
+            self.names |= {"localhost", "127.0.0.1", "::1"}
+        self.any_address = host in ("0.0.0.0", "::")
+
+    def accepts(self, value: str) -> bool:
+        match = re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::(\d+))?", value.strip())
+        if match is None:
+            return False
+        name, port = match.group(1).lower().strip("[]"), match.group(2)
+        if (int(port) if port else 80) != self.port:
+            return False
+        if name in self.names:
+            return True
+        if self.any_address:
+            try:
+                ipaddress.ip_address(name)
+                return True
+            except ValueError:
+                return name == "localhost"
+        return False
+
+    def accepts_origin(self, origin: str) -> bool:
+        return origin.startswith("http://") and self.accepts(origin[len("http://") :])
 
 
 class GuardMiddleware:
     """Host header check, cross-site post refusal, and security headers on every response."""
 
-    def __init__(self, app: ASGIApp, hosts: set[str]) -> None:
+    def __init__(self, app: ASGIApp, hosts: HostCheck) -> None:
         self.app = app
         self.hosts = hosts
-        self.origins = {f"http://{h}" for h in hosts}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -206,12 +232,12 @@ class GuardMiddleware:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         problem = None
-        if headers.get("host", "").lower() not in self.hosts:
+        if not self.hosts.accepts(headers.get("host", "")):
             problem = HttpError(421, "this server answers only at its own address")
         elif scope["method"] not in ("GET", "HEAD"):
             origin = headers.get("origin")
             site = headers.get("sec-fetch-site")
-            if (origin is not None and origin.lower() not in self.origins) or (
+            if (origin is not None and not self.hosts.accepts_origin(origin)) or (
                 site is not None and site not in ("same-origin", "none")
             ):
                 problem = HttpError(403, "cross-site requests are refused")
@@ -475,7 +501,7 @@ def create_app(
         threading.Thread(target=service.warm, name="pksb-reflect-warm", daemon=True).start()
     else:
         service.ready = True
-    return GuardMiddleware(app, allowed_hosts(host, port))  # type: ignore[return-value]
+    return GuardMiddleware(app, HostCheck(host, port))  # type: ignore[return-value]
 
 
 def serve_forever(

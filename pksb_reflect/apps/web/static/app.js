@@ -53,6 +53,17 @@
       });
   });
 
+  // A sentence's reason can be dismissed with Escape without moving focus (WCAG 1.4.13).
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key === "Escape" && target.classList && target.classList.contains("s")) {
+      target.classList.add("quiet");
+    }
+  });
+  document.addEventListener("focusout", function (event) {
+    if (event.target.classList) event.target.classList.remove("quiet");
+  });
+
   ["dragenter", "dragover"].forEach(function (name) {
     drop.addEventListener(name, function (event) { event.preventDefault(); drop.classList.add("over"); });
   });
