@@ -105,8 +105,9 @@ def test_paste_check_find_highlights_and_criteria_then_recheck(server: str, brow
         browser.execute_script(
             "document.getElementById('statement').scrollIntoView();"
             "window.scrollBy(0, -10); arguments[0].focus({preventScroll: true});",
-            sentences[7],
+            sentences[6],
         )
+        ActionChains(browser).send_keys(Keys.TAB).perform()  # keyboard focus: its ring shows
         browser.save_screenshot(SHOT.replace(".png", "-statement.png"))
 
     # Edit in place and check again: the unchanged paragraphs are not parsed again.
