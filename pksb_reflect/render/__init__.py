@@ -74,6 +74,10 @@ for _renderer in (
     register(_renderer)
 
 
+# The formats `render` draws as a string; the others (Word) are files, drawn by `render_bytes`.
+TEXT_FORMATS: tuple[str, ...] = tuple(name for name, r in REGISTRY.items() if not r.binary)
+
+
 def renderer_for(fmt: str) -> Renderer:
     """The registered format called `fmt`; UsageError names the choices otherwise."""
     try:
