@@ -152,3 +152,21 @@ def test_host_check_names() -> None:
     assert everywhere.accepts("192.168.1.20:8765") and not everywhere.accepts("evil.example:8765")
     assert local.accepts_origin("http://localhost:8765")
     assert not local.accepts_origin("https://localhost:8765.evil.example")
+
+
+def test_serve_command_warns_off_this_computer(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pksb_reflect.apps.serve as serve_module
+    from pksb_reflect.cli import main
+
+    calls: list[tuple] = []
+    monkeypatch.setattr(serve_module, "serve_forever", lambda *a, **k: calls.append((a, k)))
+    assert main(["serve", "--no-browser"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main(["serve", "--host", "0.0.0.0", "--port", "9000", "--no-browser"]) == 0
+    assert "warning: listening on 0.0.0.0" in capsys.readouterr().err
+    assert calls == [
+        (("127.0.0.1", 8765), {"open_browser": False}),
+        (("0.0.0.0", 9000), {"open_browser": False}),
+    ]

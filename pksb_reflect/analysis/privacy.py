@@ -118,6 +118,8 @@ def load_privacy_data() -> PrivacyData:
         return PrivacyData.model_validate(yaml.safe_load(handle))
 
 
+# en_core_web_sm's other components: not loaded at all for the recogniser's own pipeline.
+_NOT_NER = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]
 _NER_LOCK = threading.Lock()
 _NER: dict[int, Language] = {}
 
@@ -133,7 +135,7 @@ def load_ner(nlp: Language) -> Language:
 
             for name in PIPELINE_PACKAGES:
                 try:
-                    known = spacy.load(name, vocab=nlp.vocab, enable=["ner"])
+                    known = spacy.load(name, vocab=nlp.vocab, exclude=_NOT_NER)
                 except OSError:
                     continue
                 break
