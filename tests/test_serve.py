@@ -170,3 +170,26 @@ def test_serve_command_warns_off_this_computer(
         (("127.0.0.1", 8765), {"open_browser": False}),
         (("0.0.0.0", 9000), {"open_browser": False}),
     ]
+
+
+def test_the_statement_is_never_written_to_a_file(
+    client: starlette_testclient.TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+    import tempfile
+
+    real_open = builtins.open
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a temporary file was made")
+
+    def watched_open(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if any(m in mode for m in "wax+"):
+            raise AssertionError(f"opened {file} to write")
+        return real_open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    for name in ("TemporaryDirectory", "mkstemp", "NamedTemporaryFile", "SpooledTemporaryFile"):
+        monkeypatch.setattr(tempfile, name, refuse)
+    monkeypatch.setattr(builtins, "open", watched_open)
+    response = client.post("/api/assess", files={"file": ("draft.md", DRAFT + b"\n\nNew words.")})
+    assert response.status_code == 200

@@ -354,10 +354,12 @@ async def run_check(service: Service, form: Form) -> tuple[Assessment, bytes | N
             original = files[0].data if source.format == "docx" else None
         else:
             source = service.source_from_text(form.fields.get("text", ""))
-        with tempfile.TemporaryDirectory(prefix="pksb-reflect-") as folder:
-            side = _side_files(Path(folder), side_uploads, service.max_bytes)
-            assessment = await run_in_threadpool(service.assess, source, route, framework, side)
-            if side:
+        if not any(side_uploads.values()):  # the statement alone: nothing touches the disk
+            assessment = await run_in_threadpool(service.assess, source, route, framework, None)
+        else:
+            with tempfile.TemporaryDirectory(prefix="pksb-reflect-") as folder:
+                side = _side_files(Path(folder), side_uploads, service.max_bytes)
+                assessment = await run_in_threadpool(service.assess, source, route, framework, side)
                 assessment = _own_names(assessment, Path(folder))
     except UsageError as exc:
         raise HttpError(400, exc.one_line()) from None
