@@ -193,3 +193,12 @@ def test_the_statement_is_never_written_to_a_file(
     monkeypatch.setattr(builtins, "open", watched_open)
     response = client.post("/api/assess", files={"file": ("draft.md", DRAFT + b"\n\nNew words.")})
     assert response.status_code == 200
+
+
+def test_an_edited_text_keeps_its_file_name(client: starlette_testclient.TestClient) -> None:
+    page = client.post("/", files={"file": ("my draft.md", DRAFT)})
+    assert 'name="name" value="my draft.md"' in page.text
+    edited = DRAFT.decode() + "\n\nI will ask for feedback sooner next time.\n"
+    again = client.post("/", data={"text": edited, "name": "my draft.md"}, files={"x": ("", b"")})
+    assert again.status_code == 200 and "Feedback on my draft.md" in again.text
+    assert "ask for feedback sooner" in again.text

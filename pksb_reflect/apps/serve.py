@@ -117,12 +117,14 @@ class Service:
     def assess_text(self, text: str, route: str, framework: str) -> Assessment:
         return self.assess(self.source_from_text(text), route, framework, None)
 
-    def source_from_text(self, text: str) -> SourceText:
+    def source_from_text(self, text: str, name: str = "") -> SourceText:
+        """Pasted or edited text; `name` is the file it came from, when the page knows it."""
         if not text.strip():
             raise HttpError(422, "the statement is empty: paste it or choose a file")
         if len(text) > MAX_TEXT_CHARS:
             raise HttpError(413, f"the statement is over {MAX_TEXT_CHARS:,} characters")
-        return parse_bytes(text.encode("utf-8"), name="pasted statement", fmt="txt")
+        shown = _safe_name(name) if name.strip() else "pasted statement"
+        return parse_bytes(text.encode("utf-8"), name=shown, fmt="txt")
 
     def source_from_file(self, upload: Upload) -> SourceText:
         suffix = Path(upload.name).suffix.lower()
@@ -353,7 +355,9 @@ async def run_check(service: Service, form: Form) -> tuple[Assessment, bytes | N
             source = service.source_from_file(files[0])
             original = files[0].data if source.format == "docx" else None
         else:
-            source = service.source_from_text(form.fields.get("text", ""))
+            source = service.source_from_text(
+                form.fields.get("text", ""), form.fields.get("name", "")
+            )
         if not any(side_uploads.values()):  # the statement alone: nothing touches the disk
             assessment = await run_in_threadpool(service.assess, source, route, framework, None)
         else:
@@ -429,6 +433,7 @@ def create_app(
             route=form.fields.get("route", "chartership"),
             framework=form.fields.get("framework", "2021"),
             text=form.fields.get("text", ""),
+            name=form.fields.get("name", ""),
             report=report,
             error=error,
         )
@@ -452,8 +457,9 @@ def create_app(
         report = report_view(assessment, token)
         if fragment:
             html = templates.get_template("report.html").render(report=report)
-            return JSONResponse({"html": html, "text": report["text"]})
+            return JSONResponse({"html": html, "text": report["text"], "name": report["name"]})
         form.fields["text"] = report["text"]
+        form.fields["name"] = report["name"]
         return page(form, report=report)
 
     async def api_assess(request: Request) -> Response:

@@ -39,6 +39,7 @@
         if (!result.ok) throw new Error(result.body.error || "the check failed");
         report.innerHTML = result.body.html;
         text.value = result.body.text;
+        document.getElementById("name").value = result.body.name;
         file.value = "";
         report.setAttribute("data-seconds", ((Date.now() - started) / 1000).toFixed(2));
         report.focus();
