@@ -21,6 +21,7 @@ from pksb_reflect.analysis.mapping.core import (
     map_document,
     map_vectors,
 )
+from pksb_reflect.analysis.privacy import check_privacy
 from pksb_reflect.analysis.reflection.classifier import (
     SentenceCategory,
     classify,
@@ -313,6 +314,7 @@ def _assess_segmented(
         word_count=word_count,
         outline=document.outline,
         warnings=_warnings(document),
+        privacy=check_privacy(document, runtime.nlp),
     )
     _add_side_inputs(assessment, document, options, side, runtime)
     return assessment

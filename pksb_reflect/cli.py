@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pksb_reflect import __version__
-from pksb_reflect.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, PksbError
+from pksb_reflect.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, PksbError, UsageError
 from pksb_reflect.framework import FRAMEWORK_VERSIONS, ROUTE_IDS
 from pksb_reflect.render import REGISTRY
 
 if TYPE_CHECKING:
     from pksb_reflect.apps.compare import CompareFormat
     from pksb_reflect.apps.review import ReviewRow
+    from pksb_reflect.results import Assessment
     from pksb_reflect.runtime import Runtime
 
 PROG = "pksb-reflect"
@@ -193,6 +194,9 @@ def check(
     from pksb_reflect.render import render
 
     inputs = [file, *evidence, *(p for p in (pksb_audit, cpd_log) if p)]
+    binary = REGISTRY[fmt].binary
+    if binary and not out:
+        raise UsageError(f"--format {fmt} writes a file: give it with --out PATH")
     if out:  # fail before the analysis, not after it
         from pksb_reflect.io.output import check_writable
 
@@ -216,15 +220,37 @@ def check(
             runtime=_runtime(no_cache),
         )
     to_terminal = out is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    report = render(assessment, fmt, color=to_terminal)
+    report: str | bytes
+    if binary:
+        from pksb_reflect.render import render_bytes
+
+        # The Word report copies a .docx statement: it gets the file's bytes, and checks they
+        # hash to the assessed source's sha256 (a file changed meanwhile is refused).
+        report = render_bytes(assessment, fmt, original=_original_bytes(file, assessment))
+    else:
+        report = render(assessment, fmt, color=to_terminal)
     if out:
         from pksb_reflect.io.output import write_report
 
         write_report(out, report, force=force, protect=inputs)
-    else:
+    elif isinstance(report, str):
         sys.stdout.write(report)
     for warning in assessment.warnings:
         sys.stderr.write(f"{PROG}: warning: {warning}\n")
+
+
+def _original_bytes(file: str, assessment: Assessment) -> bytes | None:
+    """The statement file's bytes, for a report that copies it (a .docx read from a path)."""
+    if assessment.source.format != "docx" or file == "-":
+        return None
+    from pksb_reflect.errors import InputError, display_name
+
+    try:
+        return Path(file).read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"cannot be read again ({exc.strerror or exc})", display_name(file)
+        ) from None
 
 
 @cli.command(
@@ -237,7 +263,11 @@ def check(
 @_route_options
 @click.option("--out", metavar="DIR", required=True, help="folder for the reports")
 @click.option(
-    "--format", "fmt", type=click.Choice(tuple(REGISTRY)), default="html", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(tuple(name for name, r in REGISTRY.items() if not r.binary)),
+    default="html",
+    show_default=True,
 )
 @click.option(
     "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="worker processes"
@@ -357,6 +387,23 @@ def compare(
 
     comparison = compare_drafts(old, new, route, framework=framework, runtime=_runtime(no_cache))
     sys.stdout.write(render_comparison(comparison, fmt))
+
+
+@cli.command(help="Open the local web page: paste or drop a statement and read its feedback.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--no-browser", is_flag=True, help="do not open the page in a browser")
+def serve(port: int, host: str, no_browser: bool) -> None:
+    from pksb_reflect.apps.serve import is_loopback, serve_forever
+
+    if not is_loopback(host):
+        sys.stderr.write(
+            f"{PROG}: warning: listening on {host}, not this computer only: anyone who can "
+            "reach it can use the page and see the statements checked there\n"
+        )
+    shown = f"[{host}]" if ":" in host else host
+    sys.stderr.write(f"{PROG}: serving http://{shown}:{port}/ (press Ctrl+C to stop)\n")
+    serve_forever(host, port, open_browser=not no_browser)
 
 
 @cli.command(help="Print the JSON schema of the Assessment.")

@@ -13,6 +13,7 @@ from pksb_reflect.analysis.audit import AuditReport
 from pksb_reflect.analysis.cpd import CpdReport
 from pksb_reflect.analysis.evidence import EvidenceReport
 from pksb_reflect.analysis.mapping.core import PksbCoverage
+from pksb_reflect.analysis.privacy import PrivacyReport
 from pksb_reflect.analysis.reflection.report import ReflectionReport
 from pksb_reflect.analysis.segment import DocumentOutline
 from pksb_reflect.analysis.wordcount import WordCount
@@ -104,6 +105,10 @@ class Assessment(BaseModel):
     )
     figures: Figures | None = Field(
         default=None, description="The headline figures every report and summary shows."
+    )
+    privacy: PrivacyReport | None = Field(
+        default=None,
+        description="Before submission: names, contact details and identifiers to anonymise.",
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pksb_reflect import Assessment, assess
-from pksb_reflect.render import REGISTRY, render
+from pksb_reflect.render import TEXT_FORMATS, render
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 DRAFTS = ["chartership_strong.md", "chartership_weak.md", "revalidation.md"]
@@ -37,7 +37,7 @@ def assessment(request: pytest.FixtureRequest) -> Assessment:
     return assess(EXAMPLES / request.param, route)
 
 
-@pytest.mark.parametrize("fmt", sorted(set(REGISTRY) - {"json"}))
+@pytest.mark.parametrize("fmt", sorted(set(TEXT_FORMATS) - {"json"}))
 def test_every_figure_shown_is_the_assessments(assessment: Assessment, fmt: str) -> None:
     figures = assessment.figures
     assert figures is not None and assessment.reflection is not None

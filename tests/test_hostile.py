@@ -298,7 +298,7 @@ def test_300_page_pdf(many_pages: Path, capsys: pytest.CaptureFixture[str]) -> N
 def test_injection_in_every_format(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """User markup reaches no report live: JSON escapes it, rich never reads it as markup."""
     from pksb_reflect.api import assess
-    from pksb_reflect.render import REGISTRY, render
+    from pksb_reflect.render import TEXT_FORMATS, render
 
     folder = corpus / "injection-formats"
     folder.mkdir()
@@ -307,7 +307,7 @@ def test_injection_in_every_format(corpus: Path, capsys: pytest.CaptureFixture[s
     assert run.rc == EXIT_OK
     assert "{{7*7}}[red]x" in run.out  # shown as written, not taken as a colour
     assessment = assess(str(path))
-    for fmt in REGISTRY:
+    for fmt in TEXT_FORMATS:
         report = render(assessment, fmt)
         assert "7777777" not in report  # no template evaluated user text
         if fmt == "json":

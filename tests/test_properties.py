@@ -1,7 +1,7 @@
 """Property tests: ingestion never fails with anything but our errors, word counts add up, and
 no report carries live markup that came from the candidate's text.
 
-Renderers are taken from `pksb_reflect.render.REGISTRY` at run time, so a new format is covered
+Renderers are taken from `pksb_reflect.render.TEXT_FORMATS` at run time, so a new format is covered
 as soon as it is registered.
 """
 
@@ -137,12 +137,12 @@ def _replace(value: object, user: str) -> object:
 @SETTINGS
 @given(user=USER)
 def test_no_report_carries_live_markup_from_user_text(base_report: dict, user: str) -> None:
-    from pksb_reflect.render import REGISTRY, render
+    from pksb_reflect.render import TEXT_FORMATS, render
     from pksb_reflect.results import Assessment
 
     assessment = Assessment.model_validate(_replace(base_report, user))
     assert "<zq" in user
-    for fmt in REGISTRY:
+    for fmt in TEXT_FORMATS:
         report = render(assessment, fmt)
         if fmt == "json":
             assert "<" not in report  # every '<', ours or theirs, is \u003c

@@ -54,7 +54,7 @@ def check_writable(
 
 def write_report(
     path: str | Path,
-    content: str,
+    content: str | bytes,
     *,
     force: bool = False,
     protect: Iterable[str | Path] = (),
@@ -72,8 +72,9 @@ def write_report(
     except OSError as exc:
         raise OutputError(f"cannot be written ({exc.strerror or exc})", shown) from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(content)
+        with os.fdopen(handle, "wb") as stream:
+            data = content if isinstance(content, bytes) else content.encode("utf-8")
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(tmp_name, 0o644)

@@ -57,7 +57,7 @@ def paragraph_numbers(assessment: Assessment) -> dict[int, int]:
 
 
 def portfolio_sections(assessment: Assessment) -> list[tuple[str, list[str]]]:
-    """The evidence, self-assessment and CPD findings as (title, plain sentences) per section.
+    """Evidence, self-assessment, CPD and privacy findings as (title, plain sentences) each.
 
     Each renderer escapes and lays out the sentences its own way; paragraph numbers are the
     body paragraphs as the feedback counts them.
@@ -73,7 +73,23 @@ def portfolio_sections(assessment: Assessment) -> list[tuple[str, list[str]]]:
     cpd = part(assessment, "cpd")
     if cpd is not None:
         sections.append(("CPD log", _cpd_lines(cpd)))
+    privacy = part(assessment, "privacy")
+    if privacy is not None:
+        sections.append(("Before you submit", privacy_lines(privacy, numbers)))
     return sections
+
+
+def privacy_lines(privacy: Any, numbers: dict[int, int]) -> list[str]:
+    """The before-submission findings, one line each, then the summary and the declaration."""
+    lines = [privacy.summary]
+    for finding in privacy.findings:
+        where = _paragraphs([finding.paragraph], numbers) or "a heading"
+        lines.append(
+            f"{where[:1].upper()}{where[1:]}: \u201c{finding.text}\u201d is "
+            f"{privacy.advice[finding.kind]}."
+        )
+    lines.append(privacy.declaration)
+    return lines
 
 
 def _paragraphs(indexes: list[int], numbers: dict[int, int]) -> str:
