@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from pksb_reflect.analysis.mapping.core import (
+from pksb_reflect.analysis.mapping import (
     SentenceMapping,
     check_version,
     map_document,
@@ -230,7 +230,7 @@ def assess_many(
 
 def _add_feedback(results: list[Assessment | PksbError]) -> None:
     """Mentor feedback, then the headline figures: both read every other analysis."""
-    from pksb_reflect.analysis.mapping.core import DEFAULT_PARAMS
+    from pksb_reflect.analysis.mapping import DEFAULT_PARAMS
     from pksb_reflect.judgement.feedback import feedback_for
 
     for result in results:

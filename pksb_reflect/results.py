@@ -12,7 +12,7 @@ from pksb_reflect import __version__
 from pksb_reflect.analysis.audit import AuditReport
 from pksb_reflect.analysis.cpd import CpdReport
 from pksb_reflect.analysis.evidence import EvidenceReport
-from pksb_reflect.analysis.mapping.core import PksbCoverage
+from pksb_reflect.analysis.mapping import PksbCoverage
 from pksb_reflect.analysis.privacy import PrivacyReport
 from pksb_reflect.analysis.reflection.report import ReflectionReport
 from pksb_reflect.analysis.segment import DocumentOutline

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from spacy.language import Language
 
-    from pksb_reflect.analysis.mapping.core import Prototypes
+    from pksb_reflect.analysis.mapping import Prototypes
     from pksb_reflect.analysis.reflection.classifier import ReflectionModel
     from pksb_reflect.analysis.segment import ParseCache
     from pksb_reflect.nlp.encoder import Encoder
@@ -76,11 +76,9 @@ class Runtime:
 
     def prototypes(self, framework: str) -> Prototypes:
         """The PKSB framework's vectors and area models for one version."""
-        from pksb_reflect.analysis.mapping.core import build_prototypes
+        from pksb_reflect.analysis.mapping import load_prototypes
 
-        return self._once(
-            f"prototypes:{framework}", lambda: build_prototypes(framework, self.encoder)
-        )
+        return self._once(f"prototypes:{framework}", lambda: load_prototypes(framework))
 
     @property
     def parsed(self) -> ParseCache:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pksb_reflect.analysis.audit import audit_pksb, read_audit
-from pksb_reflect.analysis.mapping.core import map_document
+from pksb_reflect.analysis.mapping import map_document
 from pksb_reflect.api import read_statement
 from pksb_reflect.errors import InputError
 from pksb_reflect.framework import data_dir

@@ -10,7 +10,7 @@ import pytest
 
 from pksb_reflect.analysis import evidence
 from pksb_reflect.analysis.evidence import check_evidence, claim_cues, file_label, reference_labels
-from pksb_reflect.analysis.mapping.core import map_document
+from pksb_reflect.analysis.mapping import map_document
 from pksb_reflect.api import read_statement
 from pksb_reflect.runtime import default_runtime
 

@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pksb_reflect.analysis.mapping import core as mapping
+from pksb_reflect.analysis import mapping
+from pksb_reflect.analysis.mapping import fit, lexical, prototypes
 from pksb_reflect.analysis.segment import SegmentedDocument
 from pksb_reflect.api import map_sentences, read_statement
-from pksb_reflect.errors import UsageError
-from pksb_reflect.framework import FRAMEWORK_VERSIONS
-from pksb_reflect.runtime import Runtime, default_runtime
+from pksb_reflect.errors import ModelError, UsageError
+from pksb_reflect.framework import FRAMEWORK_VERSIONS, load_framework
+from pksb_reflect.runtime import default_runtime
 
 RUNTIME = default_runtime()
 
@@ -122,6 +123,8 @@ def test_empty_input_and_unknown_version() -> None:
     assert map_sentences([]) == []
     with pytest.raises(UsageError):
         map_sentences(["x"], "2030")
+    with pytest.raises(UsageError):
+        map_sentences("one sentence, not a list")  # type: ignore[arg-type]
 
 
 def _segmented(text: str) -> SegmentedDocument:
@@ -143,7 +146,7 @@ def test_document_coverage() -> None:
     assert coverage.negated_sentences == [2]
     assert coverage.sentences[2].negated
     ids = [a.id for a in coverage.areas]
-    assert len(ids) == len(set(ids)) == len(mapping.load_framework("2021").areas)
+    assert len(ids) == len(set(ids)) == len(load_framework("2021").areas)
     assert "8" in coverage.dominant
     eight = next(a for a in coverage.areas if a.id == "8")
     assert 0.0 < eight.strength <= 1.0 and eight.sentence_indexes and eight.quotes
@@ -170,7 +173,7 @@ def test_map_texts_aggregates() -> None:
 
 def test_import_is_cheap() -> None:
     code = (
-        "import sys, pksb_reflect.analysis.mapping.core; "
+        "import sys, pksb_reflect.analysis.mapping; "
         "print(any(m in sys.modules for m in ('torch', 'sentence_transformers', 'sklearn')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -189,69 +192,157 @@ def test_lexical_inference_matches_scikit_learn() -> None:
         "Café culture: a naïve survey of library users.",
     ]
     labels = np.array([0, 1, 2, 2])
-    from pksb_reflect.analysis.mapping.fit import fit_lexical
-
-    arrays = fit_lexical(train, labels, 3, 16.0)
-    lexical = mapping._Lexical.from_arrays(*(arrays[k] for k in mapping._LEX_KEYS))
+    arrays = fit.fit_lexical(train, labels, 3, 16.0)
+    model_ = lexical.LexicalModel.from_arrays(*(arrays[k] for k in lexical.LEX_KEYS))
     queries = ["Retention schedules for RDA records.", "A cafe survey", "zzz", ""]
     vectorizers = [
         text.TfidfVectorizer(
             analyzer=analyzer,
             sublinear_tf=True,
-            min_df=mapping.LEX_CHAR_MIN_DF if analyzer is mapping._char_terms else 1,
+            min_df=lexical.LEX_CHAR_MIN_DF if analyzer is lexical.char_terms else 1,
         )
-        for analyzer in mapping._ANALYZERS
+        for analyzer in lexical.ANALYZERS
     ]
     x_train = sparse.hstack([v.fit_transform(train) for v in vectorizers]).tocsr()
     x_query = sparse.hstack([v.transform(queries) for v in vectorizers]).tocsr()
     model = linear.LogisticRegression(C=16.0, max_iter=3000).fit(x_train, labels)
-    assert np.allclose(lexical.log_probs(queries), model.predict_log_proba(x_query), atol=1e-4)
+    assert np.allclose(model_.log_probs(queries), model.predict_log_proba(x_query), atol=1e-4)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_other_versions_examples_train_areas_not_skills(version: str) -> None:
     protos = RUNTIME.prototypes(version)
-    fw = mapping.load_framework(version)
+    ft = protos.texts
+    fw = load_framework(version)
     own = {e for a in fw.areas for e in [*a.examples, *(x for s in a.skills for x in s.examples)]}
-    extra = [i for i, t in enumerate(protos.texts) if protos.text_kind[i] == "example"]
-    extra = [i for i in extra if protos.texts[i] not in own]
+    extra = [i for i, t in enumerate(ft.texts) if ft.kinds[i] == "example" and t not in own]
     assert extra, "the crosswalk adds the other version's examples"
-    assert all(protos.text_label[i] in {a.id for a in fw.areas} for i in extra)
+    assert all(ft.labels[i] in {a.id for a in fw.areas} for i in extra)
     assert not np.isin(extra, protos.skill_gather).any()
 
 
-def test_shipped_framework_vectors_are_used_only_when_their_hash_matches(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A first run loads the shipped vectors instead of encoding the framework; an altered
-    shipped file is refused with a ModelError that says how to rebuild (nothing is fitted at
-    run time)."""
-    from pksb_reflect.paths import bundled
-
-    shipped = bundled("models") / "mapping"
+@pytest.mark.parametrize("version", VERSIONS)
+def test_shipped_models_are_current_and_checked(version: str, tmp_path: Path) -> None:
+    """The shipped file matches its sha256 and pksb_data; an altered or missing one is refused
+    with a message that says how to rebuild (nothing is fitted at run time)."""
+    shipped = prototypes.models_folder()
+    assert prototypes.verified_file(version) == shipped / prototypes.file_name(version)
+    copy = tmp_path / "mapping"
+    copy.mkdir()
     manifest = json.loads((shipped / "manifest.json").read_text())
-    names = sorted(manifest["files"])
-    assert len(names) == 2
-    for name in names:
-        assert mapping._bundled_file(name) == shipped / name
-
-    monkeypatch.setenv("PKSB_REFLECT_CACHE_DIR", str(tmp_path / "cache"))
-    fresh = Runtime()
-    fresh.prototypes("2021")
-    fresh.prototypes("2014")
-    assert not (tmp_path / "cache" / "mapping").exists(), (
-        "the shipped framework vectors are stale: run python models/mapping/build.py"
-    )
-
-    copy = tmp_path / "models" / "mapping"
-    copy.mkdir(parents=True)
-    for name in names:
-        data = bytearray((shipped / name).read_bytes())
-        data[-1] ^= 1
-        (copy / name).write_bytes(bytes(data))
     (copy / "manifest.json").write_text(json.dumps(manifest))
-    monkeypatch.setattr(mapping, "bundled", lambda folder: tmp_path / folder)
-    assert all(mapping._bundled_file(name) is None for name in names)
-    with pytest.raises(mapping.ModelError, match=r"models/mapping/build\.py"):
-        Runtime().prototypes("2021")
-    assert not (tmp_path / "cache" / "mapping").exists()
+    data = bytearray((shipped / prototypes.file_name(version)).read_bytes())
+    data[-1] ^= 1
+    (copy / prototypes.file_name(version)).write_bytes(bytes(data))
+    with pytest.raises(ModelError, match=r"build\.py"):
+        prototypes.verified_file(version, copy)
+    (copy / prototypes.file_name(version)).unlink()
+    with pytest.raises(ModelError, match="missing"):
+        prototypes.verified_file(version, copy)
+
+
+def test_mapping_never_fits_or_imports_scikit_learn_at_run_time() -> None:
+    code = (
+        "import sys; from pksb_reflect.runtime import Runtime; r = Runtime(); "
+        "r.prototypes('2021'); r.prototypes('2014'); "
+        "print('sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --- numbering: a cited number read in both versions -----------------------------------------
+
+
+def test_skill_number_read_by_its_surrounding_words() -> None:
+    teaching = (
+        "I planned and delivered training sessions for new staff, with lesson plans (PKSB 8.6)."
+    )
+    reading = "Our reading groups and storytimes helped children's reading for pleasure (PKSB 8.6)."
+    coverage = mapping.map_document(_segmented(f"{teaching}\n\n{reading}"), RUNTIME)
+    notes = {n.sentence: n for n in coverage.numbering}
+    assert set(notes) == {0, 1}
+    # 8.6 is Teaching and training skills in 2014 and Reading development in our 2021 list.
+    assert notes[0].chosen == "2014" and "8.4" in notes[0].ids
+    assert notes[1].chosen == "2021" and "8.6" in notes[1].ids
+    assert {r.version for r in notes[0].readings} == {"2014", "2021"}
+    assert "2014" in notes[0].reason and "Teaching and training skills" in notes[0].reason
+    assert "which version" in notes[0].question.lower()
+    assert coverage.sentences[0].skills[0].id == "8.4"
+    assert coverage.sentences[1].skills[0].id == "8.6"
+    assert [i for r in coverage.sentences[0].references for i in r.ids] == notes[0].ids
+
+
+def test_number_naming_the_same_skill_in_both_versions_needs_no_note() -> None:
+    # ethics.5 and 6.2 have the same name in both lists; an area number is the same area.
+    text = "I wrote our retention and disposal schedule (PKSB 6.2) and covered section 11 too."
+    coverage = mapping.map_document(_segmented(text), RUNTIME)
+    assert coverage.numbering == []
+    assert coverage.sentences[0].areas[0].id == "6"
+
+
+def test_numbering_note_is_in_every_report_format() -> None:
+    from pksb_reflect.api import assess
+
+    text = (
+        "As a library assistant I planned and delivered training sessions for new staff on the "
+        "enquiry desk, with lesson plans and short practice tasks (PKSB 8.6). "
+        "I learned that people remember what they practise, so I now give every session a task."
+    )
+    assessment = assess(text)
+    [note] = assessment.pksb.numbering
+    assert note.chosen == "2014"
+    from pksb_reflect.render import REGISTRY, render
+
+    for fmt in REGISTRY:
+        out = render(assessment, fmt)
+        assert "Teaching and training skills" in " ".join(out.split()), fmt
+    data = json.loads(assessment.model_dump_json())
+    assert data["pksb"]["numbering"][0]["chosen"] == "2014"
+
+
+# --- wider contexts and ethics ---------------------------------------------------------------
+
+
+WIDER = [
+    (
+        "The prison's governor set new priorities for education and rehabilitation this year, and "
+        "the library's plan had to show how it served them.",
+        "wider_org",
+    ),
+    (
+        "When the charity's trustees cut our funding by a fifth, I rewrote the service plan "
+        "around the organisation's three strategic aims.",
+        "wider_org",
+    ),
+    (
+        "I followed CILIP's consultation on the new national strategy for public libraries and "
+        "compared it with what neighbouring authorities were doing.",
+        "wider_sector",
+    ),
+    (
+        "A visitor asked us to remove a pamphlet he found offensive; I explained that we resist "
+        "censorship and keep opposing views available to everyone.",
+        "ethics",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "area"), WIDER)
+def test_wider_contexts_and_ethics_found(text: str, area: str) -> None:
+    [result] = map_sentences([text])
+    assert area in [a.id for a in result.areas[:2]]
+
+
+def test_organisational_aims_paragraph_counts_as_wider_org() -> None:
+    text = (
+        "The museum's new five-year strategy puts schools and families first, and the board of "
+        "trustees expects every team to show how it contributes. "
+        "Visitor income fell after the pandemic, so the plan also asks us to save money. "
+        "I mapped our archive enquiry service against those aims.\n\n"
+        "I catalogued the donated photographs and wrote descriptions for each folder."
+    )
+    coverage = mapping.map_document(_segmented(text), RUNTIME)
+    assert "wider_org" not in coverage.missing_expected
+    first = next(p for p in coverage.paragraphs if p.sentence_indexes[0] == 0)
+    assert "wider_org" in first.dominant

@@ -1,54 +1,73 @@
-"""Build the PKSB mapper's framework vectors and area models that ship in models/mapping/.
+"""Build everything the PKSB mapper needs at run time, ahead of time, into models/mapping/.
 
-    python models/mapping/build.py
+    PYTHONPATH=. python models/mapping/build.py        # about 1-2 minutes on 2 busy CPU cores
 
-The mapper needs every framework text embedded and its area models fitted with scikit-learn
-(pksb_reflect/analysis/mapping/fit.py, the `train` extra). The runtime does neither: it loads
-the files this script builds (one per framework version, named by a digest of all their inputs,
-the encoder's model key among them) and checks their sha256 against manifest.json, and a
-missing file is an error. So after any change to pksb_data/, the mapper's settings or the
-encoder, run this again. Deterministic.
+For each framework version: embeds every framework text (descriptors, names, keywords, examples,
+and the other version's examples through the crosswalk) with the shared encoder, fits the area
+logistic regression on those vectors and the lexical TF-IDF model on the texts (scikit-learn,
+settings in pksb_reflect/analysis/mapping/fit.py; needs the `train` extra), and saves plain arrays (no pickle) as
+mapping_<version>.npz. manifest.json records each file's sha256, a digest of its inputs (texts,
+labels, settings) and the encoder it was built with; the run-time mapper refuses a file whose
+hash or inputs do not match, so after any change to pksb_data/pksb_*.yaml, the crosswalk or the
+build settings, run this again. Deterministic (liblinear-free lbfgs, fixed data order).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import sys
-import tempfile
+import time
 from pathlib import Path
+
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
+from pksb_reflect.analysis.mapping import prototypes as protos  # noqa: E402
+from pksb_reflect.analysis.mapping.fit import (  # noqa: E402
+    BUILD_SETTINGS,
+    fit_lexical,
+    fit_lr,
+)
+from pksb_reflect.nlp.encoder import Encoder, MemoryCache  # noqa: E402
+
+
+def build(version: str, encoder: Encoder) -> tuple[str, str, str]:
+    ft = protos.framework_texts(version, BUILD_SETTINGS)
+    matrix = encoder.encode(ft.texts)
+    n_areas = len(ft.area_ids)
+    weight, bias = fit_lr(matrix, ft.area_of_text, n_areas, BUILD_SETTINGS.lr_c)
+    lex = fit_lexical(ft.texts, ft.area_of_text, n_areas, BUILD_SETTINGS.lex_c)
+    name = protos.file_name(version)
+    path = HERE / name
+    np.savez_compressed(path, matrix=matrix, weight=weight, bias=bias, **lex)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return name, digest, protos.inputs_digest(ft, BUILD_SETTINGS)
+
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="pksb-mapping-") as tmp:
-        os.environ["PKSB_REFLECT_CACHE_DIR"] = tmp
-        from pksb_reflect.analysis.mapping.fit import enable_fitting
-        from pksb_reflect.runtime import Runtime
-
-        enable_fitting()  # this process only: the runtime never fits
-        runtime = Runtime()
-
-        for old in HERE.glob("*.npz"):
-            old.unlink()
-        (HERE / "manifest.json").unlink(missing_ok=True)
-        for version in ("2021", "2014"):
-            runtime.prototypes(version)
-        files = {}
-        for built in sorted((Path(tmp) / "mapping").glob("*.npz")):
-            shutil.copyfile(built, HERE / built.name)
-            files[built.name] = hashlib.sha256(built.read_bytes()).hexdigest()
+    started = time.perf_counter()
+    encoder = Encoder(MemoryCache())
+    for old in HERE.glob("*.npz"):
+        old.unlink()
+    files: dict[str, str] = {}
+    inputs: dict[str, str] = {}
+    for version in ("2021", "2014"):
+        name, digest, inputs_digest = build(version, encoder)
+        files[name] = digest
+        inputs[name] = inputs_digest
+        print(f"{name}  {digest[:16]}…  {(HERE / name).stat().st_size / 1e6:.1f} MB")
     manifest = {
         "about": "Framework vectors and area models of the PKSB mapper, built by build.py",
+        "encoder": Encoder.model_key,
+        "settings": repr(BUILD_SETTINGS),
         "files": files,
+        "inputs": inputs,
     }
     (HERE / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    for name, digest in files.items():
-        print(f"{name}  {digest[:16]}…  {(HERE / name).stat().st_size / 1e6:.1f} MB")
+    print(f"built in {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

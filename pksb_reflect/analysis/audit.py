@@ -28,7 +28,7 @@ from pksb_reflect.io.ingest import decode_text
 
 if TYPE_CHECKING:
     from pksb_reflect.analysis.evidence import EvidenceReport
-    from pksb_reflect.analysis.mapping.core import PksbCoverage
+    from pksb_reflect.analysis.mapping import PksbCoverage
     from pksb_reflect.analysis.segment import SegmentedDocument
 
 MAX_TABLE_BYTES = 2 * 1024 * 1024

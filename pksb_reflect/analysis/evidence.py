@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from pksb_reflect.analysis.mapping.core import LabelScore
+from pksb_reflect.analysis.mapping import LabelScore
 from pksb_reflect.errors import PksbError, display_name
 from pksb_reflect.io.ingest import DEFAULT_MAX_BYTES, SourceText, find_documents, read_source
 
 if TYPE_CHECKING:
-    from pksb_reflect.analysis.mapping.core import PksbCoverage, TextMapping
+    from pksb_reflect.analysis.mapping import PksbCoverage, TextMapping
     from pksb_reflect.analysis.resources import Resources
     from pksb_reflect.analysis.segment import SegmentedDocument
     from pksb_reflect.nlp.encoder import Encoder
@@ -372,7 +372,7 @@ def _map_items(
     resources: Resources,
 ) -> None:
     """Place each readable item on the PKSB, from at most MAX_ITEM_SENTENCES of its sentences."""
-    from pksb_reflect.analysis.mapping.core import map_texts
+    from pksb_reflect.analysis.mapping import map_texts
     from pksb_reflect.analysis.reflection.classifier import split_sentences
 
     clipped: list[str] = []
@@ -559,7 +559,7 @@ def _unsupported_claims(
 
 
 def _unsupported_areas(coverage: PksbCoverage, items: list[EvidenceItem]) -> list[UnsupportedArea]:
-    from pksb_reflect.analysis.mapping.core import DEFAULT_PARAMS
+    from pksb_reflect.analysis.mapping import DEFAULT_PARAMS
 
     shown = {area for item in items for area in item.shows_areas}
     return [

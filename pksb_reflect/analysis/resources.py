@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from spacy.language import Language
 
-    from pksb_reflect.analysis.mapping.core import Prototypes
+    from pksb_reflect.analysis.mapping import Prototypes
     from pksb_reflect.analysis.reflection.classifier import ReflectionModel
     from pksb_reflect.analysis.segment import ParseCache
     from pksb_reflect.nlp.encoder import Encoder

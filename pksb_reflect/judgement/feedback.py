@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pksb_reflect.analysis.evidence import EvidenceReport
-from pksb_reflect.analysis.mapping.core import PksbCoverage
+from pksb_reflect.analysis.mapping import PksbCoverage
 from pksb_reflect.analysis.reflection.report import ReflectionReport
 from pksb_reflect.analysis.segment import DocumentOutline
 from pksb_reflect.analysis.wordcount import WordCount

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from pksb_reflect.analysis.evidence import EvidenceReport
-from pksb_reflect.analysis.mapping.core import PksbCoverage
+from pksb_reflect.analysis.mapping import PksbCoverage
 from pksb_reflect.analysis.reflection.report import (
     ReflectionReport,
     reflective_by_markers,

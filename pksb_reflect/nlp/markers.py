@@ -31,6 +31,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel
 
+from pksb_reflect.nlp.negation import is_negated as _is_negated
 from pksb_reflect.nlp.pipeline import import_spacy
 
 import_spacy()  # spaCy without thinc importing torch (see nlp.import_spacy); before the below
@@ -366,26 +367,7 @@ def _dedupe(found: list[RawMarker]) -> list[RawMarker]:
 
 # --- syntactic helpers ---------------------------------------------------------------------
 
-_NEG_WORDS = {"not", "n't", "never", "no", "nobody", "nothing", "hardly", "barely"}
-_NEG_HEADS = {"fail", "forget", "neglect", "omit", "refuse"}
-
-
-def _has_neg_child(t: Token) -> bool:
-    return any(c.dep_ == "neg" or (c.lower_ in _NEG_WORDS and c.dep_ in {"advmod", "det"})
-               for c in t.children)  # fmt: skip
-
-
-def _is_negated(t: Token) -> bool:
-    """Negated by a 'not/never' on itself or on the verb it complements ('was not nervous')."""
-    if _has_neg_child(t):
-        return True
-    head = t.head
-    if t.dep_ in {"acomp", "attr", "oprd", "xcomp", "dobj", "conj"} and head is not t:
-        if _has_neg_child(head):
-            return True
-        if t.dep_ == "xcomp" and head.lemma_ in _NEG_HEADS:
-            return True
-    return False
+# Negation is read from the project's one negation module (pksb_reflect.nlp.negation).
 
 
 def _verb_of(t: Token) -> Token:

@@ -234,7 +234,11 @@ def _charts(assessment: Assessment, fb: Feedback) -> str:
         )
     return (
         '<div class="cols">'
-        f'<section class="card" id="pksb"><h2>PKSB coverage</h2>{_pksb_chart(coverage)}</section>'
+        f'<section class="card" id="pksb"><h2>PKSB coverage</h2>{_pksb_chart(coverage)}'
+        + "".join(
+            f'<p class="where">{esc(n.reason)} {esc(n.question)}</p>' for n in coverage.numbering
+        )
+        + "</section>"
         f"{balance}</section></div>"
     )
 

@@ -150,6 +150,8 @@ def _pksb(assessment: Assessment) -> list[str]:
         missing = ", ".join(names.get(m, m) for m in coverage.missing_expected)
         out.append(f"Expected but not yet shown: {md_escape(missing)}")
         out.append("")
+    for note in coverage.numbering:
+        out.extend([f"- {md_escape(note.reason)} {md_escape(note.question)}", ""])
     return out
 
 

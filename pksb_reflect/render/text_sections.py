@@ -93,3 +93,5 @@ def _pksb(console: Console, assessment: Assessment) -> None:
         names = {a.id: a.name for a in coverage.areas}
         missing = ", ".join(names.get(m, m) for m in coverage.missing_expected)
         console.print(f"Expected but not yet shown: {escape(missing)}")
+    for note in coverage.numbering:
+        console.print(f"{escape(note.reason)} {escape(note.question)}")

@@ -1,28 +1,32 @@
-"""Build-time only: fit the mapper's area models with scikit-learn (the `train` extra).
+"""Build time only: fit the mapper's area models with scikit-learn (the `train` extra).
 
-The runtime never imports this module: it loads the arrays that models/mapping/build.py fitted
-and shipped, and a framework or setting with no shipped file is a ModelError, not a fit on a
-cache miss. Build scripts and the tuning benchmark call `enable_fitting()` first; from then on,
-in that process only, the mapper encodes and fits what is not shipped and saves the arrays under
-the cache folder (`$PKSB_REFLECT_CACHE_DIR/mapping`), from where build.py copies them.
+models/mapping/build.py calls these; the runtime never imports scikit-learn: it loads the arrays
+build.py fitted and shipped, and a missing or stale file is a ModelError, not a fit.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
 import numpy as np
 
-from pksb_reflect.analysis.mapping import core
+from pksb_reflect.analysis.mapping.lexical import ANALYZERS, LEX_CHAR_MIN_DF, char_terms
 
-if TYPE_CHECKING:
-    from pksb_reflect.nlp.encoder import Encoder
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """How the shipped area models are fitted; chosen on dev (see the model card)."""
+
+    lr_c: float = 4.0  # inverse regularisation of the embedding logistic regression
+    lex_c: float = 16.0  # inverse regularisation of the lexical model
+    cross_examples: bool = True  # also train on the other version's examples (crosswalk)
+
+
+BUILD_SETTINGS = BuildSettings()
 
 
 def fit_lr(x: object, y: np.ndarray, n_classes: int, c: float) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression on framework texts; only numpy arrays are kept."""
+    """Multinomial logistic regression; only numpy arrays are kept."""
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=c, max_iter=3000)
@@ -38,17 +42,16 @@ def fit_lr(x: object, y: np.ndarray, n_classes: int, c: float) -> tuple[np.ndarr
 def fit_lexical(
     texts: list[str], labels: np.ndarray, n_classes: int, c: float
 ) -> dict[str, np.ndarray]:
-    """Fit the lexical model (TF-IDF through core's analyzers, so fitting and inference see
-    exactly the same terms); return the arrays `core._Lexical` is built from."""
+    """Fit the lexical model; return the arrays `LexicalModel.from_arrays` takes (LEX_KEYS)."""
     import scipy.sparse as sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     blocks, terms, block_of, idfs = [], [], [], []
-    for b, analyzer in enumerate(core._ANALYZERS):
+    for b, analyzer in enumerate(ANALYZERS):
         vectorizer = TfidfVectorizer(
             analyzer=analyzer,
             sublinear_tf=True,
-            min_df=core.LEX_CHAR_MIN_DF if analyzer is core._char_terms else 1,
+            min_df=LEX_CHAR_MIN_DF if analyzer is char_terms else 1,
         )
         blocks.append(vectorizer.fit_transform(texts))
         names = vectorizer.get_feature_names_out()
@@ -64,30 +67,3 @@ def fit_lexical(
         "lex_weight": weight,
         "lex_bias": bias,
     }
-
-
-def build_arrays(
-    texts: list[str],
-    labels: np.ndarray,
-    n_classes: int,
-    lr_c: float,
-    lex_c: float,
-    path: Path,
-    encoder: Encoder,
-) -> None:
-    """Encode the framework texts, fit both area models, save the arrays (no pickle) to path."""
-    matrix = encoder.encode(texts)
-    weight, bias = fit_lr(matrix, labels, n_classes, lr_c)
-    lex = fit_lexical(texts, labels, n_classes, lex_c)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-    # Compressed: the term list is fixed-width unicode, mostly padding (31 MB -> about half).
-    arrays: dict[str, Any] = {"matrix": matrix, "weight": weight, "bias": bias, **lex}
-    np.savez_compressed(tmp, **arrays)
-    tmp.replace(path)
-
-
-def enable_fitting() -> None:
-    """Let this process fit what is not shipped (build scripts and tuning only); call it
-    before the first Runtime.prototypes()."""
-    core._FITTER = build_arrays
