@@ -5,11 +5,11 @@
 For each framework version: embeds every framework text (descriptors, names, keywords, examples,
 and the other version's examples through the crosswalk) with the shared encoder, fits the area
 logistic regression on those vectors and the lexical TF-IDF model on the texts (scikit-learn,
-settings in pksb_reflect/analysis/mapping/fit.py; needs the `train` extra), and saves plain arrays (no pickle) as
-mapping_<version>.npz. manifest.json records each file's sha256, a digest of its inputs (texts,
-labels, settings) and the encoder it was built with; the run-time mapper refuses a file whose
-hash or inputs do not match, so after any change to pksb_data/pksb_*.yaml, the crosswalk or the
-build settings, run this again. Deterministic (liblinear-free lbfgs, fixed data order).
+the `train` extra; settings in pksb_reflect/analysis/mapping/fit.py), and saves plain arrays
+(no pickle) as mapping_<version>.npz. manifest.json records each file's sha256, a digest of its
+inputs (texts, labels, settings) and the encoder it was built with; the run-time mapper refuses
+a file whose hash or inputs do not match, so after any change to pksb_data/pksb_*.yaml, the
+crosswalk or the build settings, run this again. Deterministic (lbfgs, fixed data order).
 """
 
 from __future__ import annotations
@@ -26,11 +26,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 from pksb_reflect.analysis.mapping import prototypes as protos  # noqa: E402
-from pksb_reflect.analysis.mapping.fit import (  # noqa: E402
-    BUILD_SETTINGS,
-    fit_lexical,
-    fit_lr,
-)
+from pksb_reflect.analysis.mapping.fit import fit_lexical, fit_lr  # noqa: E402
+from pksb_reflect.analysis.mapping.models import BUILD_SETTINGS  # noqa: E402
 from pksb_reflect.nlp.encoder import Encoder, MemoryCache  # noqa: E402
 
 

@@ -6,23 +6,9 @@ build.py fitted and shipped, and a missing or stale file is a ModelError, not a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from pksb_reflect.analysis.mapping.lexical import ANALYZERS, LEX_CHAR_MIN_DF, char_terms
-
-
-@dataclass(frozen=True)
-class BuildSettings:
-    """How the shipped area models are fitted; chosen on dev (see the model card)."""
-
-    lr_c: float = 4.0  # inverse regularisation of the embedding logistic regression
-    lex_c: float = 16.0  # inverse regularisation of the lexical model
-    cross_examples: bool = True  # also train on the other version's examples (crosswalk)
-
-
-BUILD_SETTINGS = BuildSettings()
 
 
 def fit_lr(x: object, y: np.ndarray, n_classes: int, c: float) -> tuple[np.ndarray, np.ndarray]:

@@ -45,6 +45,18 @@ class MappingParams:
 DEFAULT_PARAMS = MappingParams()
 
 
+@dataclass(frozen=True)
+class BuildSettings:
+    """How models/mapping/build.py fits the shipped area models (part of their inputs digest)."""
+
+    lr_c: float = 4.0  # inverse regularisation of the embedding logistic regression
+    lex_c: float = 16.0  # inverse regularisation of the lexical model
+    cross_examples: bool = True  # also train on the other version's examples (crosswalk)
+
+
+BUILD_SETTINGS = BuildSettings()
+
+
 class LabelScore(BaseModel):
     """One area or skill with its calibrated confidence (0-1)."""
 

@@ -21,8 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from pksb_reflect.analysis.mapping.lexical import LEX_KEYS, LexicalModel
-from pksb_reflect.analysis.mapping.models import TextKind
-from pksb_reflect.analysis.mapping.fit import BUILD_SETTINGS, BuildSettings
+from pksb_reflect.analysis.mapping.models import BUILD_SETTINGS, BuildSettings, TextKind
 from pksb_reflect.errors import ModelError
 from pksb_reflect.framework import FRAMEWORK_VERSIONS, load_crosswalk, load_framework
 from pksb_reflect.paths import bundled
