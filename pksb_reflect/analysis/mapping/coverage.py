@@ -78,7 +78,7 @@ def coverage(
                 name=ft.area_names[j],
                 strength=float(strength[j]),
                 share=float(share[j]),
-                sentence_indexes=[int(indexes[r]) for r in rows],
+                sentence_indexes=[int(indexes[int(r)]) for r in rows],
                 quotes=[quote(mappings[indexes[int(r)]].text) for r in rows[:3]],
                 explicit=bool(explicit[:, j].any()),
             )
