@@ -199,6 +199,10 @@ def _anchors(assessment: Assessment) -> list[_Anchor]:
                     [f"Before you submit: \u201c{finding.text}\u201d is {advice[finding.kind]}."],
                 )
             )
+    coverage = part(assessment, "pksb")
+    for note in coverage.numbering if coverage is not None else []:
+        paragraph, span = sentence_span(note.sentence)
+        anchors.append(_Anchor(paragraph, span, [f"{note.reason} {note.question}"]))
     return anchors
 
 
