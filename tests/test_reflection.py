@@ -13,6 +13,7 @@ from pksb_reflect.analysis.reflection.report import (
     SentenceReflection,
     analyse_reflection,
     grade_sentences,
+    sentence_stage,
     stage_of,
 )
 from pksb_reflect.nlp.markers import Marker
@@ -150,8 +151,38 @@ def test_stages() -> None:
     assert stage_of("Other", []) == "what"
     assert stage_of("Difficulty", []) == "so_what"
     assert stage_of("Intention", []) == "now_what"
-    # A future-intention marker moves a sentence to Now what? whatever its category.
-    assert stage_of("Learning", [mk("future_intention", "next time")]) == "now_what"
+    # A sure category decides: a future-intention marker does not move Learning...
+    assert stage_of("Learning", [mk("future_intention", "next time")]) == "so_what"
+    # ...but where the classifier is unsure of Experience, the markers decide.
+    future = [mk("future_intention", "next time")]
+    assert stage_of("Experience", future, probability=0.5) == "now_what"
+    assert stage_of("Experience", future, probability=0.95) == "what"
+
+
+@pytest.mark.parametrize(
+    ("category", "p", "markers", "expected"),
+    [
+        # a change in practice already made is Now what?, by category or by markers
+        ("Intention", 0.8, (), ("now_what", True, "category")),
+        ("Experience", 0.5, (mk("change_growth", "I now", "i now"),), ("now_what", True, "markers")),
+        ("Experience", 0.5, (mk("change_growth", "Since then", "since then"),),
+         ("now_what", True, "markers")),
+        ("Learning", 0.4, (), ("so_what", True, "category")),
+        ("Belief", 0.4, (), ("so_what", True, "category")),
+        ("Perspective", 0.4, (), ("so_what", True, "category")),
+        ("Experience", 0.5, (mk("mental_verb", "realised", "realise"),),
+         ("so_what", True, "markers")),
+        # a sure classifier is not overruled by markers
+        ("Experience", 0.95, (mk("mental_verb", "realised", "realise"),),
+         ("what", False, "category")),
+        ("Other", 0.5, (mk("causal", "so"),), ("what", False, "category")),
+    ],
+)  # fmt: skip
+def test_one_stage_rule(category: str, p: float, markers, expected) -> None:
+    decision = sentence_stage(category, p, markers)
+    assert (decision.stage, decision.reflective, decision.reflective_by) == expected
+    (carried,) = grade_sentences([unsure(0, 0, category, "A sentence.", p, *markers)]).sentences
+    assert (carried.stage, carried.reflective, carried.reflective_by) == expected
 
 
 def test_reflective_share_and_missing_categories() -> None:
@@ -261,10 +292,10 @@ def test_unsure_experience_with_a_strong_marker_is_reflective() -> None:
 @pytest.mark.parametrize(
     ("p", "markers", "reflective"),
     [
-        # a sure classifier with one strong marker keeps its Experience verdict
+        # a sure classifier keeps its Other verdict, however many strong markers
         (0.95, (mk("mental_verb", "noticed", "notice"),), False),
-        # ...but strong markers of two kinds override it
-        (0.95, (mk("mental_verb", "noticed", "notice"), mk("wider_context", "equity")), True),
+        (0.95, (mk("mental_verb", "noticed", "notice"), mk("wider_context", "equity")), False),
+        (0.5, (mk("mental_verb", "noticed", "notice"),), True),
         # causal and contrast links are not strong: accounts of events give causes too
         (0.5, (mk("causal", "so"), mk("contrast", "but")), False),
         (0.5, (mk("first_person", "I"),), False),

@@ -451,9 +451,6 @@ def _read(
     by_index = {}
     if reflection is not None and len(reflection.sentences) == len(outline.sentences):
         by_index = {s.index: s for s in reflection.sentences}
-    stage_of = None
-    if by_index:
-        from pksb_reflect.analysis.reflection.report import stage_of
     sents: list[_Sent] = []
     for s in outline.sentences:
         if s.paragraph not in numbers:
@@ -461,8 +458,8 @@ def _read(
         labels = sum(count_words(m.group()) for m in EVIDENCE_LABEL.finditer(s.text))
         counted = count_words(s.text) - (0 if word_count.counted_references else labels)
         r = by_index.get(s.index)
-        if r is not None and stage_of is not None:
-            stage: Stage = stage_of(r.category, r.markers)
+        if r is not None:
+            stage: Stage = r.stage  # reflection.sentence_stage, the one stage rule
             category: str | None = r.category
             markers = tuple(sorted({m.kind for m in r.markers if not m.negated}))
         else:

@@ -80,6 +80,8 @@ MENTAL_VERBS = {
 # Verbs that are often not mental when their subject is a thing ("the figures reflect demand").
 AMBIGUOUS_MENTAL = {"reflect", "question", "consider", "appreciate", "challenge", "know"}
 MENTAL_FORMS = {"learnt", "realised", "recognised", "understood", "analysed"}
+# Verbs of a task as often as of thought: mental only about a question or one's own practice.
+TASK_MENTAL = {"analyse", "analyze", "analysed", "evaluate"}
 
 FEELING_WORDS = {
     "anxious", "anxiety", "frustrated", "frustrating", "frustration", "proud", "pride",
@@ -190,7 +192,12 @@ PHRASES: dict[str, list[str]] = {
 
 _EXCEPT_BEFORE_BUT = {"all", "nothing", "anything", "everyone", "everybody", "nobody", "anyone",
                       "none", "everything", "no-one"}  # fmt: skip
+WIDER_POLICY_MODIFIERS = {
+    "national", "government", "public", "social", "political", "international", "education",
+    "educational", "health", "sector", "professional", "state", "european", "federal",
+}  # fmt: skip
 _PLAIN_SOCIAL = {"science", "media", "event", "network", "networking", "worker", "work", "life"}
+_TIME_NOUNS = {"year", "month", "week", "day", "hour", "minute", "time", "term", "decade"}
 _YEAR = re.compile(r"^(1[89]|20)\d\d[a-z]?$")
 _MAX_CITATION_GAP = 8
 
@@ -419,6 +426,12 @@ def _is_person(t: Token | None) -> bool:
 
 
 def _mental_ok(t: Token, cue: str) -> bool:
+    if cue in TASK_MENTAL:
+        # "I analysed the loan figures" is a task; "I analysed why it failed" or "I evaluated
+        # my own approach" is thinking about one's practice.
+        return any(c.dep_ in {"ccomp", "advcl"} for c in t.children) or any(
+            _is_self_thing(c) for c in t.children if c.dep_ in {"dobj", "nsubjpass"}
+        )
     if cue not in AMBIGUOUS_MENTAL:
         return True
     subj = _subject(t)
@@ -432,6 +445,13 @@ def _mental_ok(t: Token, cue: str) -> bool:
 
 def _feeling_ok(t: Token) -> bool:
     # "confidence" in "confidence interval", "valued" as a plain verb with a non-self object.
+    if t.pos_ == "VERB" and t.dep_ not in {"acomp", "oprd", "amod"}:
+        # A feeling verb is the writer's feeling only with the writer as its subject ("I
+        # enjoyed", "I was encouraged"): not "the strategy stressed speed", "my manager
+        # encouraged me".
+        subj = _subject(t)
+        if subj is not None and not _is_first_person(subj):
+            return False
     if t.lower_ == "valued":
         return t.dep_ in {"acomp", "oprd", "conj"} or _is_first_person(_subject(t))
     if t.lower_ in {"confident", "confidence", "comfortable"}:
@@ -482,6 +502,9 @@ def _since_is_causal(t: Token) -> bool:
     """Causal 'since' introduces a clause; 'since then/2019/last year' is a time point."""
     if t.dep_ != "mark":
         return False
+    prev = t.doc[t.i - 1] if t.i > 0 else None
+    if prev is not None and prev.lemma_.lower() in _TIME_NOUNS | {"ago", "ever", "long"}:
+        return False  # "two years since I enrolled", "ever since I joined"
     main = t.head.head if t.head.dep_ == "advcl" else None
     if main is None:
         return False
@@ -661,6 +684,12 @@ def _wider_ok(t: Token) -> bool:
     if t.lower_ in {"power"}:
         return t.pos_ == "NOUN" and not any(
             n.lower_ in {"point", "supply", "cut", "socket"} for n in (t.head, *t.children)
+        )
+    if t.lower_ in {"policy", "policies"}:
+        # "national policy", "government policy on ...", not "I followed the policy".
+        return any(
+            c.dep_ in {"amod", "compound"} and c.lemma_.lower() in WIDER_POLICY_MODIFIERS
+            for c in t.children
         )
     if t.lower_ in {"professional", "sector", "funding"}:
         # Only when discussed as a wider context, e.g. "the profession's values", "sector-wide".

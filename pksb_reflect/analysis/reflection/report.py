@@ -5,13 +5,16 @@ markers in them (pksb_reflect.nlp.markers), so feedback can quote the candidate'
 
 Sentence signals (from the classifier's category and the markers of the sentence):
 
-* reflective: the sentence is judged reflective either
-  - by category: the classifier's category is not Experience or Other; or
-  - by markers, when the category is Experience or Other: the classifier is unsure (its
-    probability for that category is below UNSURE_PROBABILITY, 0.9) and the sentence has a
-    strong reflective marker -- mental_verb (realise, learn, wonder...), feeling,
-    change_growth, hedge, wider_context or perspective; or, however sure the classifier is,
-    strong markers of at least MARKER_OVERRIDE_KINDS (2) different kinds.
+* stage and reflective: one rule, sentence_stage (each SentenceReflection of the report carries
+  its `stage`, `reflective` and `reflective_by`):
+  - by category: Intention (including a change in practice already made, "I now ...") is
+    Now what?; Feeling, Reflection, Difficulty, Belief, Perspective, Learning are So what?;
+    Experience and Other are What?;
+  - by markers, only when the category is Experience or Other and the classifier is unsure
+    (its probability is below UNSURE_PROBABILITY): a future intention or a change already made
+    gives Now what?; a strong reflective marker -- mental_verb (realise, learn, wonder...),
+    feeling, change_growth, hedge, wider_context or perspective -- gives So what?.
+  A sentence is reflective when its stage is So what? or Now what?.
   The classifier was trained on CEReD (machine-translated Czech student-teacher diaries) and
   often files a library professional's reflective sentence under Experience or Other with
   middling confidence; the markers, which read the sentence's own syntax, catch those. A
@@ -19,9 +22,6 @@ Sentence signals (from the classifier's category and the markers of the sentence
   descriptive. Causal and contrast links are not strong markers: accounts of events give
   causes too ("the plans were too large, so I moved them to the map drawers"); they still
   count as reasoning below.
-* stage: Now what? if the category is Intention or the sentence has a future_intention marker;
-  else So what? for Feeling, Reflection, Difficulty, Belief, Perspective, Learning, or a sentence
-  judged reflective by markers; else What?.
 * reasoning: a mental_verb, causal, feeling or change_growth marker, or a Feeling/Reflection/
   Learning category with any marker (a reflective move in the writer's own words).
 * dialogic: weighing alternatives -- a hedge in a reflective sentence, a contrast together with
@@ -74,6 +74,8 @@ LEVEL_NAMES: dict[int, LevelName] = {
     3: "dialogic reflection",
     4: "critical reflection",
 }
+Stage = Literal["what", "so_what", "now_what"]
+ReflectiveBy = Literal["category", "markers"]
 WHAT = frozenset({"Experience", "Other"})
 SO_WHAT = frozenset({"Feeling", "Reflection", "Difficulty", "Belief", "Perspective", "Learning"})
 NOW_WHAT = frozenset({"Intention"})
@@ -85,10 +87,10 @@ QUESTIONING_VERBS = frozenset({"wonder", "question", "doubt", "reconsider", "ret
 _WHETHER = re.compile(r"\b(whether|if)\b", re.IGNORECASE)
 
 MIN_REFLECTIVE_SHARE = 0.25
-# Below this classifier probability for Experience/Other, one strong marker makes a sentence
-# reflective; at or above it, strong markers of MARKER_OVERRIDE_KINDS kinds are needed.
+# Below this classifier probability for Experience/Other, the markers decide the stage.
 UNSURE_PROBABILITY = 0.9
-MARKER_OVERRIDE_KINDS = 2
+# change_growth cues that describe a change in practice already made (Now what?).
+PRACTICE_CHANGE_CUES = frozenset({"i now", "now i", "since then", "these days i", "no longer"})
 STRONG_MARKER_KINDS = frozenset(
     {"mental_verb", "feeling", "change_growth", "hedge", "wider_context", "perspective"}
 )
@@ -117,6 +119,10 @@ class SentenceReflection(BaseModel):
     category: str
     probability: float
     markers: list[Marker] = Field(default_factory=list)
+    # Filled by grade_sentences from sentence_stage (the one stage rule):
+    stage: Stage = "what"
+    reflective: bool = False
+    reflective_by: ReflectiveBy = "category"
 
 
 class WhatBalance(BaseModel):
@@ -171,7 +177,7 @@ class _Signals:
     """Which depth signals one sentence gives, each with the markers that gave it."""
 
     sentence: SentenceReflection
-    stage: Literal["what", "so_what", "now_what"]
+    stage: Stage
     reflective: bool
     # Strong markers that made an Experience/Other sentence reflective (empty otherwise).
     by_markers: tuple[Marker, ...] = ()
@@ -187,15 +193,54 @@ class _Signals:
     is_reasoning: bool = False
 
 
-def stage_of(
-    category: str, markers: Iterable[Marker], *, reflective_by_markers: bool = False
-) -> Literal["what", "so_what", "now_what"]:
-    """What? / So what? / Now what? for one sentence."""
-    if category in NOW_WHAT or any(m.kind == "future_intention" for m in markers):
-        return "now_what"
-    if category in SO_WHAT or reflective_by_markers:
-        return "so_what"
-    return "what"
+@dataclass(frozen=True)
+class StageDecision:
+    """The stage of one sentence, whether it is reflective, and what decided it."""
+
+    stage: Stage
+    reflective: bool
+    reflective_by: ReflectiveBy
+    markers: tuple[Marker, ...] = ()  # the markers that decided, when reflective_by is markers
+
+
+def _practice_change(markers: Iterable[Marker]) -> tuple[Marker, ...]:
+    """'I now keep...', 'since then I...', 'these days I...': a change already made."""
+    return tuple(m for m in markers if m.kind == "change_growth" and m.cue in PRACTICE_CHANGE_CUES)
+
+
+def sentence_stage(
+    category: str, probability: float, markers: Sequence[Marker] = ()
+) -> StageDecision:
+    """The one rule for a sentence's stage and reflective flag (feedback reads its result).
+
+    * The category decides when the classifier is sure (its probability for the category is at
+      least UNSURE_PROBABILITY), and always for the reflective categories: Intention is Now
+      what? (so is a change already made, which the classifier files under Intention);
+      Learning, Reflection, Belief, Perspective, Feeling and Difficulty are So what?;
+      Experience and Other are What?.
+    * Only where the classifier is unsure of an Experience or Other verdict do the markers
+      decide: a future intention or a change already made ("I now ...", "since then I ...")
+      gives Now what?; a strong reflective marker (STRONG_MARKER_KINDS) gives So what?.
+    A sentence is reflective when its stage is So what? or Now what?.
+    """
+    if category in NOW_WHAT:
+        return StageDecision("now_what", True, "category")
+    if category in SO_WHAT:
+        return StageDecision("so_what", True, "category")
+    if probability < UNSURE_PROBABILITY:
+        forward = tuple(m for m in markers if m.kind == "future_intention" and not m.negated)
+        forward = forward + _practice_change(markers)
+        if forward:
+            return StageDecision("now_what", True, "markers", forward)
+        strong = strong_markers(markers)
+        if strong:
+            return StageDecision("so_what", True, "markers", strong)
+    return StageDecision("what", False, "category")
+
+
+def stage_of(category: str, markers: Iterable[Marker], *, probability: float = 1.0) -> Stage:
+    """What? / So what? / Now what? for one sentence (sentence_stage's stage)."""
+    return sentence_stage(category, probability, tuple(markers)).stage
 
 
 def strong_markers(markers: Sequence[Marker]) -> tuple[Marker, ...]:
@@ -204,23 +249,16 @@ def strong_markers(markers: Sequence[Marker]) -> tuple[Marker, ...]:
 
 
 def reflective_by_markers(s: SentenceReflection) -> tuple[Marker, ...]:
-    """The strong markers that make an Experience/Other sentence reflective, else ()."""
-    if s.category not in WHAT:
-        return ()
-    strong = strong_markers(s.markers)
-    if not strong:
-        return ()
-    if s.probability < UNSURE_PROBABILITY:
-        return strong
-    if len({m.kind for m in strong}) >= MARKER_OVERRIDE_KINDS:
-        return strong
-    return ()
+    """The markers that made an unsure Experience/Other sentence reflective, else ()."""
+    decision = sentence_stage(s.category, s.probability, s.markers)
+    return decision.markers if decision.reflective_by == "markers" else ()
 
 
 def _signals(s: SentenceReflection) -> _Signals:
     ms = s.markers
-    by_markers = reflective_by_markers(s)
-    reflective = s.category not in WHAT or bool(by_markers)
+    decision = sentence_stage(s.category, s.probability, ms)
+    by_markers = decision.markers
+    reflective = decision.reflective
     of = {k: tuple(m for m in ms if m.kind == k) for k in {m.kind for m in ms}}
     reasoning = (
         of.get("mental_verb", ())
@@ -253,7 +291,7 @@ def _signals(s: SentenceReflection) -> _Signals:
     learning = of.get("change_growth", ())
     return _Signals(
         sentence=s,
-        stage=stage_of(s.category, ms, reflective_by_markers=bool(by_markers)),
+        stage=decision.stage,
         reflective=reflective,
         by_markers=by_markers,
         reasoning=reasoning,
@@ -506,7 +544,17 @@ def grade_sentences(sentences: Sequence[SentenceReflection]) -> ReflectionReport
         reasons=grade.reasons,
         paragraph_levels=[p.level for p in paragraphs],
     )
-    return ReflectionReport(sentences=list(sentences), paragraphs=paragraphs, document=document)
+    carried = [
+        sig.sentence.model_copy(
+            update={
+                "stage": sig.stage,
+                "reflective": sig.reflective,
+                "reflective_by": "markers" if sig.by_markers else "category",
+            }
+        )
+        for sig in signals
+    ]
+    return ReflectionReport(sentences=carried, paragraphs=paragraphs, document=document)
 
 
 def analyse_reflection(
