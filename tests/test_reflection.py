@@ -164,7 +164,8 @@ def test_stages() -> None:
     [
         # a change in practice already made is Now what?, by category or by markers
         ("Intention", 0.8, (), ("now_what", True, "category")),
-        ("Experience", 0.5, (mk("change_growth", "I now", "i now"),), ("now_what", True, "markers")),
+        ("Experience", 0.5, (mk("change_growth", "I now", "i now"),),
+         ("now_what", True, "markers")),
         ("Experience", 0.5, (mk("change_growth", "Since then", "since then"),),
          ("now_what", True, "markers")),
         ("Learning", 0.4, (), ("so_what", True, "category")),

@@ -95,6 +95,19 @@ STRONG_MARKER_KINDS = frozenset(
     {"mental_verb", "feeling", "change_growth", "hedge", "wider_context", "perspective"}
 )
 DESCRIPTIVE_CAP_SHARE = 0.3
+# Implicit reflection (tuned on the statements' dev split and the team's dev documents):
+# a So what? category at or above this probability is reasoning without a cue word, and a
+# DIALOGIC_CATEGORIES sentence at it weighs alternatives (Reflection: hedged, questioning or
+# counterfactual thought about one's own experience, by the annotation manual).
+IMPLICIT_PROBABILITY = 0.5
+DIALOGIC_CATEGORIES = frozenset({"Reflection"})
+# The statement's level from its paragraphs' levels (see _from_paragraphs); else pooled only.
+DOCUMENT_FROM_PARAGRAPHS = True
+DOC_SHARE_2 = 0.4
+DOC_SHARE_3 = 0.3
+DOC_CRITICAL_PARAGRAPHS = 1
+# Whether reasoning and wider-context markers count inside a descriptive (What?) sentence.
+DESCRIPTION_MARKERS_COUNT = True
 QUOTE_WORDS = 9
 
 
@@ -266,9 +279,17 @@ def _signals(s: SentenceReflection) -> _Signals:
         + of.get("feeling", ())
         + of.get("change_growth", ())
     )
-    is_reasoning = bool(reasoning) or (
-        s.category in {"Feeling", "Reflection", "Learning"}
-        and any(m.kind != "first_person" for m in ms)
+    if not reflective and not DESCRIPTION_MARKERS_COUNT:
+        reasoning = ()  # "so I moved them to the map drawers": a cause inside an account
+    # Implicit reflection: a sure So what? category counts without any cue word.
+    implicit = s.category in SO_WHAT and s.probability >= IMPLICIT_PROBABILITY
+    is_reasoning = (
+        bool(reasoning)
+        or implicit
+        or (
+            s.category in {"Feeling", "Reflection", "Learning"}
+            and any(m.kind != "first_person" for m in ms)
+        )
     )
     hedges = of.get("hedge", ())
     contrasts = of.get("contrast", ())
@@ -287,6 +308,7 @@ def _signals(s: SentenceReflection) -> _Signals:
     if not dialogic and questioning:
         dialogic = questioning
     question = s.text.rstrip().endswith("?") and reflective
+    implicit_dialogic = s.category in DIALOGIC_CATEGORIES and s.probability >= IMPLICIT_PROBABILITY
     other = of.get("perspective", ())
     learning = of.get("change_growth", ())
     return _Signals(
@@ -297,10 +319,10 @@ def _signals(s: SentenceReflection) -> _Signals:
         reasoning=reasoning,
         dialogic=dialogic,
         other_view=other,
-        wider=of.get("wider_context", ()),
+        wider=of.get("wider_context", ()) if reflective or DESCRIPTION_MARKERS_COUNT else (),
         learning=learning,
         intention=of.get("future_intention", ()),
-        is_dialogic=bool(dialogic) or question,
+        is_dialogic=bool(dialogic) or question or implicit_dialogic,
         is_other_view=bool(other) or s.category == "Perspective",
         is_learning=bool(learning) or s.category == "Learning",
         is_reasoning=is_reasoning,
@@ -511,6 +533,37 @@ def _sentence_reflections(
     return out
 
 
+def _from_paragraphs(pooled: _Grade, paragraphs: Sequence[ParagraphReflection]) -> _Grade:
+    """The statement's level from how much of it (by sentences) reaches each paragraph level.
+
+    Level 2 needs DOC_SHARE_2 of the sentences in paragraphs at level 2 or above, level 3
+    DOC_SHARE_3 at level 3 or above, and level 4 also needs DOC_CRITICAL_PARAGRAPHS critical
+    paragraphs and the pooled evidence to be critical (wider context, other views, change).
+    """
+    total = sum(len(p.sentence_indexes) for p in paragraphs)
+
+    def share(level: int) -> float:
+        return sum(len(p.sentence_indexes) for p in paragraphs if p.level >= level) / total
+
+    level = 1
+    if share(2) >= DOC_SHARE_2:
+        level = 2
+        if share(3) >= DOC_SHARE_3:
+            level = 3
+            critical = sum(p.level == 4 for p in paragraphs)
+            if critical >= DOC_CRITICAL_PARAGRAPHS and pooled.level == 4:
+                level = 4
+    levels = ", ".join(str(p.level) for p in paragraphs)
+    reasons = [
+        f"Graded {level} from its paragraphs (levels {levels}): {share(2):.0%} of the sentences "
+        f"sit in paragraphs at level 2 or above (level 2 needs {DOC_SHARE_2:.0%}) and "
+        f"{share(3):.0%} at level 3 or above (level 3 needs {DOC_SHARE_3:.0%}); level 4 needs "
+        f"{DOC_CRITICAL_PARAGRAPHS} critical paragraph(s) and critical evidence overall.",
+        *pooled.reasons,
+    ]
+    return _Grade(level=level, reasons=reasons)
+
+
 def grade_sentences(sentences: Sequence[SentenceReflection]) -> ReflectionReport:
     """Grade already-built sentence reflections (the core of analyse_reflection; testable alone)."""
     signals = [_signals(s) for s in sentences]
@@ -533,6 +586,8 @@ def grade_sentences(sentences: Sequence[SentenceReflection]) -> ReflectionReport
             )
         )
     grade = _cap_document(_grade(signals, document=True), signals)
+    if DOCUMENT_FROM_PARAGRAPHS and paragraphs:
+        grade = _from_paragraphs(grade, paragraphs)
     if any(s.by_markers for s in signals):  # otherwise the share is the category share
         grade.reasons.insert(0, _share_reason(signals))
     document = DocumentReflection(
