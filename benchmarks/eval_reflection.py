@@ -38,8 +38,8 @@ sys.path.insert(0, str(REPO / "models" / "reflection"))
 import data  # noqa: E402
 import numpy as np  # noqa: E402
 
-from pksb_reflect import classifier as clf  # noqa: E402
-from pksb_reflect import reflection as grader  # noqa: E402
+from pksb_reflect.analysis.reflection import classifier as clf  # noqa: E402
+from pksb_reflect.analysis.reflection import report as grader  # noqa: E402
 
 PREVIOUS_REV = "5fd10a5"  # the CEReD-only model and the grader before issue 13
 DEPTH_DATA = REPO / "benchmarks" / "data" / "depth" / "documents.jsonl"
@@ -66,7 +66,10 @@ def previous(rev: str, folder: Path) -> tuple[clf.ReflectionModel, ModuleType]:
         capture_output=True,
     ).stdout
     path = folder / "reflection_previous.py"
-    path.write_bytes(source)
+    text = source.decode("utf-8")  # written before the layout: make its imports absolute
+    text = text.replace("from .markers import", "from pksb_reflect.nlp.markers import")
+    text = text.replace("from .segment import", "from pksb_reflect.analysis.segment import")
+    path.write_text(text, encoding="utf-8")
     spec = importlib.util.spec_from_file_location("pksb_reflect._reflection_previous", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -207,10 +210,10 @@ def depth_inputs(root: Path) -> list[dict]:
 
 def grade_all(docs: list[dict], model_dir: Path | None, module: ModuleType) -> list[tuple]:
     """(document level, paragraph levels) of every document through the real pipeline."""
-    from pksb_reflect import ingest
-    from pksb_reflect.embeddings import get_encoder
-    from pksb_reflect.nlp import load_pipeline
-    from pksb_reflect.segment import segment_many
+    from pksb_reflect.io import ingest
+    from pksb_reflect.nlp.encoder import get_encoder
+    from pksb_reflect.nlp.pipeline import load_pipeline
+    from pksb_reflect.analysis.segment import segment_many
 
     sources = [
         ingest.parse_bytes(d["text"].encode("utf-8"), name=f"doc{i}.txt", fmt="txt")
@@ -265,7 +268,7 @@ def depth_report(docs: list[dict], new: list[tuple], old: list[tuple]) -> None:
 
 def speed(model_dir: Path | None, rows: list[dict], repeats: int = 9) -> None:
     """Median warm time of classify_sentences on 50 sentences with their embeddings given."""
-    from pksb_reflect.embeddings import get_encoder
+    from pksb_reflect.nlp.encoder import get_encoder
 
     batch = rows[:50]
     sentences = [r["sentence"] for r in batch]
@@ -299,7 +302,7 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(2)
-    from pksb_reflect.embeddings import get_encoder
+    from pksb_reflect.nlp.encoder import get_encoder
 
     encode = get_encoder().encode
     new_model = clf.get_model()

@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO / "models" / "reflection"))
 import data  # noqa: E402
 import eval_reflection as ev  # noqa: E402
 
-from pksb_reflect import reflection as grader  # noqa: E402
+from pksb_reflect.analysis.reflection import report as grader  # noqa: E402
 
 GRID = {
     "UNSURE_PROBABILITY": (0.5, 0.7, 0.9),
@@ -40,11 +40,11 @@ GRID = {
 
 def sentence_reflections(docs: list[dict], model_dir: Path | None) -> list[list]:
     """Each document's SentenceReflection list (parse and classifier run once)."""
-    from pksb_reflect import classifier as clf
-    from pksb_reflect import ingest
-    from pksb_reflect.embeddings import get_encoder
-    from pksb_reflect.nlp import load_pipeline
-    from pksb_reflect.segment import segment_many
+    from pksb_reflect.analysis.reflection import classifier as clf
+    from pksb_reflect.io import ingest
+    from pksb_reflect.nlp.encoder import get_encoder
+    from pksb_reflect.nlp.pipeline import load_pipeline
+    from pksb_reflect.analysis.segment import segment_many
 
     sources = [
         ingest.parse_bytes(d["text"].encode("utf-8"), name=f"doc{i}.txt", fmt="txt")

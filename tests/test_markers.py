@@ -333,7 +333,7 @@ def test_time_since_an_event_is_not_causal(nlp) -> None:
 
 
 def test_analysing_data_is_a_task_not_weighing_alternatives(nlp) -> None:
-    from pksb_reflect.reflection import SentenceReflection, grade_sentences
+    from pksb_reflect.analysis.reflection.report import SentenceReflection, grade_sentences
 
     text = "I analysed the loan figures for the last term."
     assert not found(nlp, text, "mental_verb")
@@ -345,3 +345,20 @@ def test_analysing_data_is_a_task_not_weighing_alternatives(nlp) -> None:
     assert not report.sentences[0].reflective
     assert not any("Weighs alternatives" in r for r in report.document.reasons)
     assert cues(nlp, "I analysed why the sessions failed.", "mental_verb") == {"analyse"}
+
+
+def test_marker_lexicons_are_validated_data() -> None:
+    from pydantic import ValidationError
+
+    from pksb_reflect.nlp.marker_lexicon import MarkerLexicon, load_marker_lexicon
+
+    lexicon = load_marker_lexicon()
+    assert "realise" in lexicon.mental_verbs and "next time" in lexicon.phrases["future_intention"]
+    data = lexicon.model_dump()
+    data["feeling_words"] = ["Anxious"]
+    with pytest.raises(ValidationError, match="lower-case"):
+        MarkerLexicon.model_validate(data)
+    data = lexicon.model_dump()
+    data["phrases"] = {"sarcasm": ["oh great"]}
+    with pytest.raises(ValidationError, match="unknown marker kinds"):
+        MarkerLexicon.model_validate(data)

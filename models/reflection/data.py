@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from pksb_reflect import classifier as clf  # noqa: E402
+from pksb_reflect.analysis.reflection import classifier as clf  # noqa: E402
 
 
 def _datasets_dir() -> Path:
