@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import json
 import statistics
 import subprocess
@@ -110,7 +111,7 @@ def calibration_error(probs: np.ndarray, truth: Sequence[str], bins: int = 10) -
     right = np.array([clf.CATEGORIES[i] == t for i, t in zip(probs.argmax(1), truth, strict=True)])
     edges = np.linspace(0, 1, bins + 1)
     err = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         mask = (top > lo) & (top <= hi)
         if mask.any():
             err += mask.mean() * abs(top[mask].mean() - right[mask].mean())
@@ -210,10 +211,10 @@ def depth_inputs(root: Path) -> list[dict]:
 
 def grade_all(docs: list[dict], model_dir: Path | None, module: ModuleType) -> list[tuple]:
     """(document level, paragraph levels) of every document through the real pipeline."""
+    from pksb_reflect.analysis.segment import segment_many
     from pksb_reflect.io import ingest
     from pksb_reflect.nlp.encoder import get_encoder
     from pksb_reflect.nlp.pipeline import load_pipeline
-    from pksb_reflect.analysis.segment import segment_many
 
     sources = [
         ingest.parse_bytes(d["text"].encode("utf-8"), name=f"doc{i}.txt", fmt="txt")
@@ -282,7 +283,8 @@ def speed(model_dir: Path | None, rows: list[dict], repeats: int = 9) -> None:
         times.append(time.perf_counter() - start)
     print(
         f"\nspeed: classify_sentences, {len(batch)} sentences, warm, embeddings given: median "
-        f"{statistics.median(times) * 1000:.1f} ms over {repeats} runs (max {max(times) * 1000:.1f})"
+        f"{statistics.median(times) * 1000:.1f} ms over {repeats} runs "
+        f"(max {max(times) * 1000:.1f})"
     )
 
 
@@ -319,10 +321,8 @@ def main() -> int:
             if not name.startswith("bank dev (selection) ") or name.endswith("all"):
                 show_classes(new, old)
             if name == "statements TEST":
-                print(
-                    f"    calibration error (top probability): {calibration_error(p_new, truth):.3f}"
-                    f" (was {calibration_error(p_old, truth):.3f})"
-                )
+                ece_new, ece_old = calibration_error(p_new, truth), calibration_error(p_old, truth)
+                print(f"    calibration error (top probability): {ece_new:.3f} (was {ece_old:.3f})")
                 stages(rows, p_new, p_old)
         if not args.no_depth:
             print("\n== depth (new grader and model; was = previous grader and model)")

@@ -27,24 +27,26 @@ import eval_reflection as ev  # noqa: E402
 from pksb_reflect.analysis.reflection import report as grader  # noqa: E402
 
 GRID = {
-    "UNSURE_PROBABILITY": (0.5, 0.7, 0.9),
+    "UNSURE_PROBABILITY": (0.5, 0.8),
     "IMPLICIT_PROBABILITY": (0.4, 0.6, 1.1),
     "DIALOGIC_CATEGORIES": (frozenset(), frozenset({"Reflection"})),
     "DESCRIPTION_MARKERS_COUNT": (True, False),
-    "MIN_REFLECTIVE_SHARE": (0.2, 0.3, 0.4),
+    "MIN_REFLECTIVE_SHARE": (0.25, 0.4),
     "DOC_SHARE_2": (0.3, 0.5),
     "DOC_SHARE_3": (0.2, 0.35, 0.5),
     "DOC_CRITICAL_PARAGRAPHS": (1, 2),
+    "PARAGRAPH_DIALOGIC_NEED": (1, 2),
+    "STRUCTURE_COUNTS": (True, False),
 }
 
 
 def sentence_reflections(docs: list[dict], model_dir: Path | None) -> list[list]:
     """Each document's SentenceReflection list (parse and classifier run once)."""
     from pksb_reflect.analysis.reflection import classifier as clf
+    from pksb_reflect.analysis.segment import segment_many
     from pksb_reflect.io import ingest
     from pksb_reflect.nlp.encoder import get_encoder
     from pksb_reflect.nlp.pipeline import load_pipeline
-    from pksb_reflect.analysis.segment import segment_many
 
     sources = [
         ingest.parse_bytes(d["text"].encode("utf-8"), name=f"doc{i}.txt", fmt="txt")

@@ -5,77 +5,64 @@ markers in them (pksb_reflect.nlp.markers), so feedback can quote the candidate'
 
 Sentence signals (from the classifier's category and the markers of the sentence):
 
-* stage and reflective: one rule, sentence_stage (each SentenceReflection of the report carries
-  its `stage`, `reflective` and `reflective_by`):
+* stage and reflective: one rule, sentence_stage; each SentenceReflection of the report carries
+  its `stage`, `reflective` and `reflective_by` ("category" or "markers"):
   - by category: Intention (including a change in practice already made, "I now ...") is
     Now what?; Feeling, Reflection, Difficulty, Belief, Perspective, Learning are So what?;
     Experience and Other are What?;
   - by markers, only when the category is Experience or Other and the classifier is unsure
-    (its probability is below UNSURE_PROBABILITY): a future intention or a change already made
-    gives Now what?; a strong reflective marker -- mental_verb (realise, learn, wonder...),
-    feeling, change_growth, hedge, wider_context or perspective -- gives So what?.
+    (probability below UNSURE_PROBABILITY): a future intention or a change already made gives
+    Now what?; a strong marker (STRONG_MARKER_KINDS: mental_verb, feeling, change_growth,
+    hedge, wider_context, perspective) gives So what?. Causal and contrast links are not
+    strong: accounts of events give causes too.
   A sentence is reflective when its stage is So what? or Now what?.
-  The classifier was trained on CEReD (machine-translated Czech student-teacher diaries) and
-  often files a library professional's reflective sentence under Experience or Other with
-  middling confidence; the markers, which read the sentence's own syntax, catch those. A
-  sentence with no strong marker keeps its category's verdict, so plain description stays
-  descriptive. Causal and contrast links are not strong markers: accounts of events give
-  causes too ("the plans were too large, so I moved them to the map drawers"); they still
-  count as reasoning below.
-* reasoning: a mental_verb, causal, feeling or change_growth marker, or a Feeling/Reflection/
-  Learning category with any marker (a reflective move in the writer's own words).
-* dialogic: weighing alternatives -- a hedge in a reflective sentence, a contrast together with
-  a mental verb or hedge, a counterfactual ("I would have", "could have"), a questioning mental
-  verb (wonder, question, doubt, reconsider, rethink; or any mental verb with whether/if), or a
-  question.
-* other view: a perspective marker (someone else's view, "according to", a citation, a named
-  model) or the Perspective category.
-* wider context: a wider_context marker (ethics, equity, values, policy, power, profession...).
-* learning: Learning category or a change_growth marker.
+* reasoning: a mental_verb, causal, feeling or change_growth marker, a Feeling/Reflection/
+  Learning category with any marker, or (implicit reflection) any So what? category at
+  IMPLICIT_PROBABILITY or above, with no cue word needed.
+* dialogic: a hedge in a reflective sentence, a contrast with a mental verb or hedge, a
+  counterfactual ("would have", "could have"), a questioning mental verb (wonder, doubt,
+  rethink; any mental verb with whether/if), a question, or a DIALOGIC_CATEGORIES sentence
+  (Reflection) at IMPLICIT_PROBABILITY or above.
+* other view: a perspective marker (someone's view, "according to", a citation, a named model)
+  or the Perspective category. wider context: a wider_context marker. learning: the Learning
+  category or a change_growth marker.
 
-Levels (paragraph thresholds in brackets where they differ from the document's):
+Paragraph levels: 1 descriptive writing (the default); 2 descriptive reflection (reflective
+share >= MIN_REFLECTIVE_SHARE and a reasoning sentence); 3 dialogic reflection (level 2 and a
+dialogic sentence); 4 critical reflection (level 2, wider context, other views weighed, and
+learning, intention or dialogue alongside). The pooled document grade applies the same rules
+to all sentences with two of each signal, capped at 2 when under DESCRIPTIVE_CAP_SHARE of the
+statement is reflective and at 3 without a Now what?.
 
-1. descriptive writing -- the default.
-2. descriptive reflection -- reflective share >= 0.25 and at least 2 (1) reasoning sentences.
-3. dialogic reflection -- level 2 and at least 2 (1) dialogic sentences.
-4. critical reflection -- level 2, wider context in at least 2 (1) sentences, at least one other
-   view, several viewpoints weighed (2 other-view sentences, or 1 plus a dialogic sentence), and
-   a statement of learning or change (a paragraph may instead carry intention or dialogue).
-
-The reflective share (of a paragraph or the document) is the share of sentences judged
-reflective, by category or by markers as above. The document's reasons also give the raw share
-by category alone and name the sentences counted by markers, with their markers.
-
-The document is graded on the pooled evidence of all its sentences, not as the maximum of its
-paragraphs, and then capped: mostly descriptive writing (reflective share < 0.3) cannot be above
-level 2, and a statement with no Now what? cannot be critical (reconstruction is missing).
+The document level is read from its paragraphs (_from_paragraphs): how much of the statement,
+by sentences, sits in paragraphs at level 2 or above and at 3 or above; level 4 also needs a
+critical paragraph and a critical pooled grade. The thresholds were tuned on the statements'
+dev split and the team's dev documents (benchmarks/tune_depth.py).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
-
+from pksb_reflect.analysis.reflection.models import (
+    LEVEL_NAMES,
+    CategoryLike,
+    DocumentReflection,
+    ParagraphReflection,
+    ReflectionReport,
+    ReflectiveBy,
+    SentenceReflection,
+    Stage,
+    WhatBalance,
+)
 from pksb_reflect.nlp.markers import Marker, sentence_markers
 
 if TYPE_CHECKING:
     from pksb_reflect.analysis.segment import SegmentedDocument
 
-LevelName = Literal[
-    "descriptive writing", "descriptive reflection", "dialogic reflection", "critical reflection"
-]
-LEVEL_NAMES: dict[int, LevelName] = {
-    1: "descriptive writing",
-    2: "descriptive reflection",
-    3: "dialogic reflection",
-    4: "critical reflection",
-}
-Stage = Literal["what", "so_what", "now_what"]
-ReflectiveBy = Literal["category", "markers"]
 WHAT = frozenset({"Experience", "Other"})
 SO_WHAT = frozenset({"Feeling", "Reflection", "Difficulty", "Belief", "Perspective", "Learning"})
 NOW_WHAT = frozenset({"Intention"})
@@ -106,80 +93,13 @@ DOCUMENT_FROM_PARAGRAPHS = True
 DOC_SHARE_2 = 0.4
 DOC_SHARE_3 = 0.3
 DOC_CRITICAL_PARAGRAPHS = 1
+# Paragraphs: dialogic sentences needed for level 3; whether a What? -> So what? -> Now what?
+# paragraph counts as one of them.
+PARAGRAPH_DIALOGIC_NEED = 1
+STRUCTURE_COUNTS = True
 # Whether reasoning and wider-context markers count inside a descriptive (What?) sentence.
 DESCRIPTION_MARKERS_COUNT = True
 QUOTE_WORDS = 9
-
-
-class CategoryLike(Protocol):
-    """What the grader needs of a sentence category (classifier.SentenceCategory fits)."""
-
-    category: str
-    probabilities: Mapping[str, float]
-
-
-class SentenceReflection(BaseModel):
-    """One sentence: its category, how sure the classifier was, and its markers.
-
-    Offsets (the sentence's and its markers') are into SourceText.text, like segment.Sentence.
-    """
-
-    index: int
-    paragraph: int
-    start: int
-    end: int
-    text: str
-    category: str
-    probability: float
-    markers: list[Marker] = Field(default_factory=list)
-    # Filled by grade_sentences from sentence_stage (the one stage rule):
-    stage: Stage = "what"
-    reflective: bool = False
-    reflective_by: ReflectiveBy = "category"
-
-
-class WhatBalance(BaseModel):
-    """Sentences per stage of Rolfe/Driscoll's model; shares add up to 1 (0 when empty)."""
-
-    what: int = 0
-    so_what: int = 0
-    now_what: int = 0
-    what_share: float = 0.0
-    so_what_share: float = 0.0
-    now_what_share: float = 0.0
-
-
-class ParagraphReflection(BaseModel):
-    """The depth of one body paragraph and the sentences that decided it."""
-
-    paragraph: int
-    sentence_indexes: list[int]
-    level: int
-    level_name: LevelName
-    reflective_share: float
-    balance: WhatBalance
-    missing_categories: list[str]
-    reasons: list[str]
-
-
-class DocumentReflection(BaseModel):
-    """The depth of the whole statement, graded on pooled evidence (not a maximum)."""
-
-    level: int
-    level_name: LevelName
-    reflective_share: float
-    balance: WhatBalance
-    missing_categories: list[str]
-    reasons: list[str]
-    paragraph_levels: list[int] = Field(default_factory=list)
-
-
-class ReflectionReport(BaseModel):
-    """Everything the Assessment carries about reflection."""
-
-    sentences: list[SentenceReflection]
-    paragraphs: list[ParagraphReflection]
-    document: DocumentReflection
 
 
 # --- sentence signals ------------------------------------------------------------------------
@@ -259,12 +179,6 @@ def stage_of(category: str, markers: Iterable[Marker], *, probability: float = 1
 def strong_markers(markers: Sequence[Marker]) -> tuple[Marker, ...]:
     """The markers strong enough to make a sentence reflective (see the module docstring)."""
     return tuple(m for m in markers if m.kind in STRONG_MARKER_KINDS)
-
-
-def reflective_by_markers(s: SentenceReflection) -> tuple[Marker, ...]:
-    """The markers that made an unsure Experience/Other sentence reflective, else ()."""
-    decision = sentence_stage(s.category, s.probability, s.markers)
-    return decision.markers if decision.reflective_by == "markers" else ()
 
 
 def _signals(s: SentenceReflection) -> _Signals:
@@ -384,6 +298,17 @@ def _missing(signals: Sequence[_Signals]) -> list[str]:
     return [c for c in CORE_CATEGORIES if c not in present]
 
 
+def _described_evaluated_changed(signals: Sequence[_Signals]) -> bool:
+    """A What? sentence, then a So what? after it, then a Now what? after that."""
+    stages = [s.stage for s in signals]
+    if "what" not in stages:
+        return False
+    rest = stages[stages.index("what") :]
+    if "so_what" not in rest:
+        return False
+    return "now_what" in rest[rest.index("so_what") :]
+
+
 def _grade(signals: Sequence[_Signals], *, document: bool) -> _Grade:
     """Apply the level rules of the module docstring to one paragraph or the whole document."""
     need = 2 if document else 1
@@ -414,7 +339,13 @@ def _grade(signals: Sequence[_Signals], *, document: bool) -> _Grade:
         f"{_cite(reasoning, 'reasoning')}."
     )
 
-    if len(dialogic) >= need:
+    need_dialogic = need if document else PARAGRAPH_DIALOGIC_NEED
+    structured = not document and STRUCTURE_COUNTS and _described_evaluated_changed(signals)
+    if structured:
+        grade.reasons.append(
+            "Moves from description to evaluation to change (What?, So what?, Now what?)."
+        )
+    if len(dialogic) + structured >= need_dialogic:
         grade.level = 3
         grade.reasons.append(
             f"Weighs alternatives or questions assumptions in {len(dialogic)} sentence(s): "
@@ -423,7 +354,7 @@ def _grade(signals: Sequence[_Signals], *, document: bool) -> _Grade:
     else:
         grade.reasons.append(
             f"Not yet dialogic: {len(dialogic)} sentence(s) weigh alternatives with hedges, "
-            f"contrasts or questions (needs {need})"
+            f"contrasts or questions (needs {need_dialogic})"
             + (f": {_cite(dialogic, 'dialogic')}." if dialogic else ".")
         )
 
@@ -473,9 +404,8 @@ def _share_reason(signals: Sequence[_Signals]) -> str:
         f"sentence(s) reflective by category ({by_category / n:.0%} by category alone)"
     )
     return (
-        text + f", {len(by_markers)} more by markers where the classifier said Experience or "
-        f"Other without strong confidence or strong markers of two kinds: "
-        f"{_cite(by_markers, 'by_markers')}."
+        text + f", {len(by_markers)} more by markers where the classifier was unsure of "
+        f"Experience or Other: {_cite(by_markers, 'by_markers')}."
     )
 
 
