@@ -75,6 +75,7 @@ def previous(rev: str, folder: Path) -> tuple[clf.ReflectionModel, ModuleType]:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     module.__package__ = "pksb_reflect"
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return clf.load_model(model_dir), module
 

@@ -75,7 +75,7 @@ _WHETHER = re.compile(r"\b(whether|if)\b", re.IGNORECASE)
 
 MIN_REFLECTIVE_SHARE = 0.25
 # Below this classifier probability for Experience/Other, the markers decide the stage.
-UNSURE_PROBABILITY = 0.9
+UNSURE_PROBABILITY = 0.5
 # change_growth cues that describe a change in practice already made (Now what?).
 PRACTICE_CHANGE_CUES = frozenset({"i now", "now i", "since then", "these days i", "no longer"})
 STRONG_MARKER_KINDS = frozenset(
@@ -86,19 +86,19 @@ DESCRIPTIVE_CAP_SHARE = 0.3
 # a So what? category at or above this probability is reasoning without a cue word, and a
 # DIALOGIC_CATEGORIES sentence at it weighs alternatives (Reflection: hedged, questioning or
 # counterfactual thought about one's own experience, by the annotation manual).
-IMPLICIT_PROBABILITY = 0.5
+IMPLICIT_PROBABILITY = 0.6
 DIALOGIC_CATEGORIES = frozenset({"Reflection"})
 # The statement's level from its paragraphs' levels (see _from_paragraphs); else pooled only.
 DOCUMENT_FROM_PARAGRAPHS = True
-DOC_SHARE_2 = 0.4
-DOC_SHARE_3 = 0.3
+DOC_SHARE_2 = 0.5
+DOC_SHARE_3 = 0.5
 DOC_CRITICAL_PARAGRAPHS = 1
 # Paragraphs: dialogic sentences needed for level 3; whether a What? -> So what? -> Now what?
 # paragraph counts as one of them.
 PARAGRAPH_DIALOGIC_NEED = 1
 STRUCTURE_COUNTS = True
 # Whether reasoning and wider-context markers count inside a descriptive (What?) sentence.
-DESCRIPTION_MARKERS_COUNT = True
+DESCRIPTION_MARKERS_COUNT = False
 QUOTE_WORDS = 9
 
 
