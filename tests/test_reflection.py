@@ -13,6 +13,7 @@ from pksb_reflect.analysis.reflection.report import (
     SentenceReflection,
     analyse_reflection,
     grade_sentences,
+    sentence_stage,
     stage_of,
 )
 from pksb_reflect.api import read_statement
@@ -67,7 +68,7 @@ def descriptive_reflection() -> list[SentenceReflection]:
              mk("feeling", "nervous"), mk("causal", "because")),
         sent(2, 1, "Learning", "I learned that preparation matters.",
              mk("mental_verb", "learned", "learn")),
-        sent(3, 1, "Reflection", "I realised people value patience.",
+        sent(3, 1, "Learning", "I realised people value patience.",
              mk("mental_verb", "realised", "realise")),
     ]  # fmt: skip
 
@@ -89,8 +90,9 @@ def dialogic() -> list[SentenceReflection]:
 def critical() -> list[SentenceReflection]:
     return [
         sent(0, 0, "Experience", "A man from a hostel was refused a library card."),
-        sent(1, 0, "Perspective", "Hostel staff told me residents often give up on services.",
-             mk("perspective", "told", "staff tell")),
+        sent(1, 0, "Perspective",
+             "Hostel staff told me residents often give up, which may explain his silence.",
+             mk("perspective", "told", "staff tell"), mk("hedge", "may")),
         sent(2, 1, "Belief", "The rule is a barrier for people who are already marginalised.",
              mk("wider_context", "barrier"), mk("wider_context", "marginalised")),
         sent(3, 1, "Reflection",
@@ -132,8 +134,9 @@ def test_reasons_name_sentences_and_markers() -> None:
 
 
 def test_descriptive_reason_explains_the_shortfall() -> None:
-    (reason,) = grade_sentences(descriptive()).document.reasons
-    assert reason.startswith("Descriptive: 0% of sentences are reflective")
+    from_paragraphs, pooled = grade_sentences(descriptive()).document.reasons
+    assert from_paragraphs.startswith("Graded 1 from its paragraphs (levels 1, 1)")
+    assert pooled.startswith("Descriptive: 0% of sentences are reflective")
 
 
 @pytest.mark.parametrize("build", [descriptive, descriptive_reflection, dialogic, critical])
@@ -154,8 +157,39 @@ def test_stages() -> None:
     assert stage_of("Other", []) == "what"
     assert stage_of("Difficulty", []) == "so_what"
     assert stage_of("Intention", []) == "now_what"
-    # A future-intention marker moves a sentence to Now what? whatever its category.
-    assert stage_of("Learning", [mk("future_intention", "next time")]) == "now_what"
+    # A sure category decides: a future-intention marker does not move Learning...
+    assert stage_of("Learning", [mk("future_intention", "next time")]) == "so_what"
+    # ...but where the classifier is unsure of Experience, the markers decide.
+    future = [mk("future_intention", "next time")]
+    assert stage_of("Experience", future, probability=0.4) == "now_what"
+    assert stage_of("Experience", future, probability=0.95) == "what"
+
+
+@pytest.mark.parametrize(
+    ("category", "p", "markers", "expected"),
+    [
+        # a change in practice already made is Now what?, by category or by markers
+        ("Intention", 0.8, (), ("now_what", True, "category")),
+        ("Experience", 0.4, (mk("change_growth", "I now", "i now"),),
+         ("now_what", True, "markers")),
+        ("Experience", 0.4, (mk("change_growth", "Since then", "since then"),),
+         ("now_what", True, "markers")),
+        ("Learning", 0.4, (), ("so_what", True, "category")),
+        ("Belief", 0.4, (), ("so_what", True, "category")),
+        ("Perspective", 0.4, (), ("so_what", True, "category")),
+        ("Experience", 0.4, (mk("mental_verb", "realised", "realise"),),
+         ("so_what", True, "markers")),
+        # a sure classifier is not overruled by markers
+        ("Experience", 0.95, (mk("mental_verb", "realised", "realise"),),
+         ("what", False, "category")),
+        ("Other", 0.4, (mk("causal", "so"),), ("what", False, "category")),
+    ],
+)  # fmt: skip
+def test_one_stage_rule(category: str, p: float, markers, expected) -> None:
+    decision = sentence_stage(category, p, markers)
+    assert (decision.stage, decision.reflective, decision.reflective_by) == expected
+    (carried,) = grade_sentences([unsure(0, 0, category, "A sentence.", p, *markers)]).sentences
+    assert (carried.stage, carried.reflective, carried.reflective_by) == expected
 
 
 def test_reflective_share_and_missing_categories() -> None:
@@ -188,7 +222,7 @@ def test_critical_needs_a_now_what() -> None:
 
 def test_negated_mental_verb_still_counts_as_reasoning() -> None:
     sentences = [
-        sent(0, 0, "Reflection", "I did not realise how much it mattered.",
+        sent(0, 0, "Learning", "I did not realise how much it mattered.",
              mk("mental_verb", "realise", negated=True)),
         sent(1, 0, "Feeling", "I was upset.", mk("feeling", "upset")),
     ]  # fmt: skip
@@ -251,7 +285,7 @@ def unsure(i: int, paragraph: int, cat: str, text: str, p: float, *markers: Mark
 def test_unsure_experience_with_a_strong_marker_is_reflective() -> None:
     sentences = [
         sent(0, 0, "Experience", "I ran the consultation survey."),
-        unsure(1, 0, "Experience", "I realised the survey missed older readers.", 0.55,
+        unsure(1, 0, "Experience", "I realised the survey missed older readers.", 0.45,
                mk("mental_verb", "realised", "realise")),
     ]  # fmt: skip
     document = grade_sentences(sentences).document
@@ -265,10 +299,10 @@ def test_unsure_experience_with_a_strong_marker_is_reflective() -> None:
 @pytest.mark.parametrize(
     ("p", "markers", "reflective"),
     [
-        # a sure classifier with one strong marker keeps its Experience verdict
+        # a sure classifier keeps its Other verdict, however many strong markers
         (0.95, (mk("mental_verb", "noticed", "notice"),), False),
-        # ...but strong markers of two kinds override it
-        (0.95, (mk("mental_verb", "noticed", "notice"), mk("wider_context", "equity")), True),
+        (0.95, (mk("mental_verb", "noticed", "notice"), mk("wider_context", "equity")), False),
+        (0.4, (mk("mental_verb", "noticed", "notice"),), True),
         # causal and contrast links are not strong: accounts of events give causes too
         (0.5, (mk("causal", "so"), mk("contrast", "but")), False),
         (0.5, (mk("first_person", "I"),), False),
@@ -291,16 +325,30 @@ def test_dialogic_statement_filed_as_experience_still_reaches_level_3() -> None:
     sentences = [
         sent(0, 0, "Experience", "I ran a campaign to increase dataset deposits."),
         sent(1, 0, "Other", "Deposits rose only slightly."),
-        unsure(2, 1, "Experience", "I had assumed that researchers did not know about it.", 0.6,
+        unsure(2, 1, "Experience", "I had assumed that researchers did not know about it.", 0.45,
                mk("mental_verb", "assumed", "assume")),
-        unsure(3, 1, "Other", "Perhaps the problem was effort, not awareness.", 0.7,
+        unsure(3, 1, "Other", "Perhaps the problem was effort, not awareness.", 0.4,
                mk("hedge", "Perhaps", "perhaps")),
-        unsure(4, 1, "Experience", "Supervisors may simply not expect deposit.", 0.5,
+        unsure(4, 1, "Experience", "Supervisors may simply not expect deposit.", 0.3,
                mk("hedge", "may")),
-        unsure(5, 2, "Experience", "I now question that assumption.", 0.6,
+        unsure(5, 2, "Experience", "I now question that assumption.", 0.45,
                mk("change_growth", "I now", "now i"), mk("mental_verb", "question")),
     ]  # fmt: skip
     document = grade_sentences(sentences).document
     assert document.level == 3, document.reasons
     assert document.reflective_share == pytest.approx(4 / 6)
     assert any("0% by category alone" in r for r in document.reasons)
+
+
+def test_implicit_reflection_counts_without_cue_words() -> None:
+    """A strong statement need not say 'realise' or 'learned' to be graded as reflective."""
+    sentences = [
+        sent(0, 0, "Experience", "I moved the homework club into the quiet room."),
+        sent(1, 0, "Reflection", "The quiet room suited the staff more than the pupils."),
+        sent(2, 0, "Intention", "The club now meets in the main hall on Thursdays."),
+    ]
+    report = grade_sentences(sentences)
+    assert [s.stage for s in report.sentences] == ["what", "so_what", "now_what"]
+    assert all(s.reflective_by == "category" for s in report.sentences)
+    assert report.paragraphs[0].level == 3
+    assert any("What?, So what?, Now what?" in r for r in report.paragraphs[0].reasons)

@@ -15,11 +15,7 @@ from dataclasses import dataclass, field
 
 from pksb_reflect.analysis.evidence import EvidenceReport
 from pksb_reflect.analysis.mapping import PksbCoverage
-from pksb_reflect.analysis.reflection.report import (
-    ReflectionReport,
-    reflective_by_markers,
-    stage_of,
-)
+from pksb_reflect.analysis.reflection.report import ReflectionReport
 from pksb_reflect.analysis.segment import (
     EVIDENCE_LABEL,
     DocumentOutline,
@@ -126,8 +122,7 @@ def read(
         category: str | None = None
         markers: tuple[str, ...] = ()
         if r is not None:
-            by_markers = bool(reflective_by_markers(r))
-            stage = stage_of(r.category, r.markers, reflective_by_markers=by_markers)
+            stage = r.stage  # decided once, in analysis.reflection (sentence_stage)
             category = r.category
             markers = tuple(sorted({m.kind for m in r.markers if not m.negated}))
         sents.append(Sent(s, numbers[s.paragraph], stage, category, markers, max(counted, 0)))

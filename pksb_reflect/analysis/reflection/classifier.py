@@ -1,7 +1,8 @@
 """Sentence categories of reflection (Ullmann's eight plus Other), from a small linear model.
 
-The shipped model (models/reflection/) is trained on CEReD (Štefánik & Nehyba 2021) by
-models/reflection/train.py. It reads three things about each sentence:
+The shipped model (models/reflection/) is trained by models/reflection/train.py on library
+writing (the team's sentence bank and the labelled statements' dev split, weighted up) together
+with CEReD (Štefánik & Nehyba 2021). It reads three things about each sentence:
 
 * its all-MiniLM-L6-v2 embedding (the pipeline already computes it; pass it as `embeddings`),
 * the embeddings of its previous and next sentence, taken from `contexts` and encoded through
@@ -10,8 +11,9 @@ models/reflection/train.py. It reads three things about each sentence:
   boundaries, and counts of reflection cue words (first person, mental verbs, feeling words,
   intention phrases, hedges, difficulty words...).
 
-Two logistic-regression heads (one on the embeddings, one on the lexical features) are combined
-by a weighted mean of their log-probabilities, fitted on held-out folds of the training data.
+Four logistic-regression heads (plain and class-balanced, on the embeddings and on the lexical
+features) are stacked by a logistic regression over their log-probabilities, fitted on
+out-of-fold predictions for the library sentences, so its priors and calibration are theirs.
 Everything is numpy: no scikit-learn or torch is needed to classify. The weights are a numpy
 .npz file loaded without pickle, after its sha256 is checked against manifest.json.
 """

@@ -5,75 +5,64 @@ markers in them (pksb_reflect.nlp.markers), so feedback can quote the candidate'
 
 Sentence signals (from the classifier's category and the markers of the sentence):
 
-* reflective: the sentence is judged reflective either
-  - by category: the classifier's category is not Experience or Other; or
-  - by markers, when the category is Experience or Other: the classifier is unsure (its
-    probability for that category is below UNSURE_PROBABILITY, 0.9) and the sentence has a
-    strong reflective marker -- mental_verb (realise, learn, wonder...), feeling,
-    change_growth, hedge, wider_context or perspective; or, however sure the classifier is,
-    strong markers of at least MARKER_OVERRIDE_KINDS (2) different kinds.
-  The classifier was trained on CEReD (machine-translated Czech student-teacher diaries) and
-  often files a library professional's reflective sentence under Experience or Other with
-  middling confidence; the markers, which read the sentence's own syntax, catch those. A
-  sentence with no strong marker keeps its category's verdict, so plain description stays
-  descriptive. Causal and contrast links are not strong markers: accounts of events give
-  causes too ("the plans were too large, so I moved them to the map drawers"); they still
-  count as reasoning below.
-* stage: Now what? if the category is Intention or the sentence has a future_intention marker;
-  else So what? for Feeling, Reflection, Difficulty, Belief, Perspective, Learning, or a sentence
-  judged reflective by markers; else What?.
-* reasoning: a mental_verb, causal, feeling or change_growth marker, or a Feeling/Reflection/
-  Learning category with any marker (a reflective move in the writer's own words).
-* dialogic: weighing alternatives -- a hedge in a reflective sentence, a contrast together with
-  a mental verb or hedge, a counterfactual ("I would have", "could have"), a questioning mental
-  verb (wonder, question, doubt, reconsider, rethink; or any mental verb with whether/if), or a
-  question.
-* other view: a perspective marker (someone else's view, "according to", a citation, a named
-  model) or the Perspective category.
-* wider context: a wider_context marker (ethics, equity, values, policy, power, profession...).
-* learning: Learning category or a change_growth marker.
+* stage and reflective: one rule, sentence_stage; each SentenceReflection of the report carries
+  its `stage`, `reflective` and `reflective_by` ("category" or "markers"):
+  - by category: Intention (including a change in practice already made, "I now ...") is
+    Now what?; Feeling, Reflection, Difficulty, Belief, Perspective, Learning are So what?;
+    Experience and Other are What?;
+  - by markers, only when the category is Experience or Other and the classifier is unsure
+    (probability below UNSURE_PROBABILITY): a future intention or a change already made gives
+    Now what?; a strong marker (STRONG_MARKER_KINDS: mental_verb, feeling, change_growth,
+    hedge, wider_context, perspective) gives So what?. Causal and contrast links are not
+    strong: accounts of events give causes too.
+  A sentence is reflective when its stage is So what? or Now what?.
+* reasoning: a mental_verb, causal, feeling or change_growth marker, a Feeling/Reflection/
+  Learning category with any marker, or (implicit reflection) any So what? category at
+  IMPLICIT_PROBABILITY or above, with no cue word needed.
+* dialogic: a hedge in a reflective sentence, a contrast with a mental verb or hedge, a
+  counterfactual ("would have", "could have"), a questioning mental verb (wonder, doubt,
+  rethink; any mental verb with whether/if), a question, or a DIALOGIC_CATEGORIES sentence
+  (Reflection) at IMPLICIT_PROBABILITY or above.
+* other view: a perspective marker (someone's view, "according to", a citation, a named model)
+  or the Perspective category. wider context: a wider_context marker. learning: the Learning
+  category or a change_growth marker.
 
-Levels (paragraph thresholds in brackets where they differ from the document's):
+Paragraph levels: 1 descriptive writing (the default); 2 descriptive reflection (reflective
+share >= MIN_REFLECTIVE_SHARE and a reasoning sentence); 3 dialogic reflection (level 2 and a
+dialogic sentence); 4 critical reflection (level 2, wider context, other views weighed, and
+learning, intention or dialogue alongside). The pooled document grade applies the same rules
+to all sentences with two of each signal, capped at 2 when under DESCRIPTIVE_CAP_SHARE of the
+statement is reflective and at 3 without a Now what?.
 
-1. descriptive writing -- the default.
-2. descriptive reflection -- reflective share >= 0.25 and at least 2 (1) reasoning sentences.
-3. dialogic reflection -- level 2 and at least 2 (1) dialogic sentences.
-4. critical reflection -- level 2, wider context in at least 2 (1) sentences, at least one other
-   view, several viewpoints weighed (2 other-view sentences, or 1 plus a dialogic sentence), and
-   a statement of learning or change (a paragraph may instead carry intention or dialogue).
-
-The reflective share (of a paragraph or the document) is the share of sentences judged
-reflective, by category or by markers as above. The document's reasons also give the raw share
-by category alone and name the sentences counted by markers, with their markers.
-
-The document is graded on the pooled evidence of all its sentences, not as the maximum of its
-paragraphs, and then capped: mostly descriptive writing (reflective share < 0.3) cannot be above
-level 2, and a statement with no Now what? cannot be critical (reconstruction is missing).
+The document level is read from its paragraphs (_from_paragraphs): how much of the statement,
+by sentences, sits in paragraphs at level 2 or above and at 3 or above; level 4 also needs a
+critical paragraph and a critical pooled grade. The thresholds were tuned on the statements'
+dev split and the team's dev documents (benchmarks/tune_depth.py).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
-
+from pksb_reflect.analysis.reflection.models import (
+    LEVEL_NAMES,
+    CategoryLike,
+    DocumentReflection,
+    ParagraphReflection,
+    ReflectionReport,
+    ReflectiveBy,
+    SentenceReflection,
+    Stage,
+    WhatBalance,
+)
 from pksb_reflect.nlp.markers import Marker, sentence_markers
 
 if TYPE_CHECKING:
     from pksb_reflect.analysis.segment import SegmentedDocument
 
-LevelName = Literal[
-    "descriptive writing", "descriptive reflection", "dialogic reflection", "critical reflection"
-]
-LEVEL_NAMES: dict[int, LevelName] = {
-    1: "descriptive writing",
-    2: "descriptive reflection",
-    3: "dialogic reflection",
-    4: "critical reflection",
-}
 WHAT = frozenset({"Experience", "Other"})
 SO_WHAT = frozenset({"Feeling", "Reflection", "Difficulty", "Belief", "Perspective", "Learning"})
 NOW_WHAT = frozenset({"Intention"})
@@ -85,82 +74,32 @@ QUESTIONING_VERBS = frozenset({"wonder", "question", "doubt", "reconsider", "ret
 _WHETHER = re.compile(r"\b(whether|if)\b", re.IGNORECASE)
 
 MIN_REFLECTIVE_SHARE = 0.25
-# Below this classifier probability for Experience/Other, one strong marker makes a sentence
-# reflective; at or above it, strong markers of MARKER_OVERRIDE_KINDS kinds are needed.
-UNSURE_PROBABILITY = 0.9
-MARKER_OVERRIDE_KINDS = 2
+# Below this classifier probability for Experience/Other, the markers decide the stage.
+UNSURE_PROBABILITY = 0.5
+# change_growth cues that describe a change in practice already made (Now what?).
+PRACTICE_CHANGE_CUES = frozenset({"i now", "now i", "since then", "these days i", "no longer"})
 STRONG_MARKER_KINDS = frozenset(
     {"mental_verb", "feeling", "change_growth", "hedge", "wider_context", "perspective"}
 )
 DESCRIPTIVE_CAP_SHARE = 0.3
+# Implicit reflection (tuned on the statements' dev split and the team's dev documents):
+# a So what? category at or above this probability is reasoning without a cue word, and a
+# DIALOGIC_CATEGORIES sentence at it weighs alternatives (Reflection: hedged, questioning or
+# counterfactual thought about one's own experience, by the annotation manual).
+IMPLICIT_PROBABILITY = 0.6
+DIALOGIC_CATEGORIES = frozenset({"Reflection"})
+# The statement's level from its paragraphs' levels (see _from_paragraphs); else pooled only.
+DOCUMENT_FROM_PARAGRAPHS = True
+DOC_SHARE_2 = 0.5
+DOC_SHARE_3 = 0.5
+DOC_CRITICAL_PARAGRAPHS = 1
+# Paragraphs: dialogic sentences needed for level 3; whether a What? -> So what? -> Now what?
+# paragraph counts as one of them.
+PARAGRAPH_DIALOGIC_NEED = 1
+STRUCTURE_COUNTS = True
+# Whether reasoning and wider-context markers count inside a descriptive (What?) sentence.
+DESCRIPTION_MARKERS_COUNT = False
 QUOTE_WORDS = 9
-
-
-class CategoryLike(Protocol):
-    """What the grader needs of a sentence category (classifier.SentenceCategory fits)."""
-
-    category: str
-    probabilities: Mapping[str, float]
-
-
-class SentenceReflection(BaseModel):
-    """One sentence: its category, how sure the classifier was, and its markers.
-
-    Offsets (the sentence's and its markers') are into SourceText.text, like segment.Sentence.
-    """
-
-    index: int
-    paragraph: int
-    start: int
-    end: int
-    text: str
-    category: str
-    probability: float
-    markers: list[Marker] = Field(default_factory=list)
-
-
-class WhatBalance(BaseModel):
-    """Sentences per stage of Rolfe/Driscoll's model; shares add up to 1 (0 when empty)."""
-
-    what: int = 0
-    so_what: int = 0
-    now_what: int = 0
-    what_share: float = 0.0
-    so_what_share: float = 0.0
-    now_what_share: float = 0.0
-
-
-class ParagraphReflection(BaseModel):
-    """The depth of one body paragraph and the sentences that decided it."""
-
-    paragraph: int
-    sentence_indexes: list[int]
-    level: int
-    level_name: LevelName
-    reflective_share: float
-    balance: WhatBalance
-    missing_categories: list[str]
-    reasons: list[str]
-
-
-class DocumentReflection(BaseModel):
-    """The depth of the whole statement, graded on pooled evidence (not a maximum)."""
-
-    level: int
-    level_name: LevelName
-    reflective_share: float
-    balance: WhatBalance
-    missing_categories: list[str]
-    reasons: list[str]
-    paragraph_levels: list[int] = Field(default_factory=list)
-
-
-class ReflectionReport(BaseModel):
-    """Everything the Assessment carries about reflection."""
-
-    sentences: list[SentenceReflection]
-    paragraphs: list[ParagraphReflection]
-    document: DocumentReflection
 
 
 # --- sentence signals ------------------------------------------------------------------------
@@ -171,7 +110,7 @@ class _Signals:
     """Which depth signals one sentence gives, each with the markers that gave it."""
 
     sentence: SentenceReflection
-    stage: Literal["what", "so_what", "now_what"]
+    stage: Stage
     reflective: bool
     # Strong markers that made an Experience/Other sentence reflective (empty otherwise).
     by_markers: tuple[Marker, ...] = ()
@@ -187,15 +126,54 @@ class _Signals:
     is_reasoning: bool = False
 
 
-def stage_of(
-    category: str, markers: Iterable[Marker], *, reflective_by_markers: bool = False
-) -> Literal["what", "so_what", "now_what"]:
-    """What? / So what? / Now what? for one sentence."""
-    if category in NOW_WHAT or any(m.kind == "future_intention" for m in markers):
-        return "now_what"
-    if category in SO_WHAT or reflective_by_markers:
-        return "so_what"
-    return "what"
+@dataclass(frozen=True)
+class StageDecision:
+    """The stage of one sentence, whether it is reflective, and what decided it."""
+
+    stage: Stage
+    reflective: bool
+    reflective_by: ReflectiveBy
+    markers: tuple[Marker, ...] = ()  # the markers that decided, when reflective_by is markers
+
+
+def _practice_change(markers: Iterable[Marker]) -> tuple[Marker, ...]:
+    """'I now keep...', 'since then I...', 'these days I...': a change already made."""
+    return tuple(m for m in markers if m.kind == "change_growth" and m.cue in PRACTICE_CHANGE_CUES)
+
+
+def sentence_stage(
+    category: str, probability: float, markers: Sequence[Marker] = ()
+) -> StageDecision:
+    """The one rule for a sentence's stage and reflective flag (feedback reads its result).
+
+    * The category decides when the classifier is sure (its probability for the category is at
+      least UNSURE_PROBABILITY), and always for the reflective categories: Intention is Now
+      what? (so is a change already made, which the classifier files under Intention);
+      Learning, Reflection, Belief, Perspective, Feeling and Difficulty are So what?;
+      Experience and Other are What?.
+    * Only where the classifier is unsure of an Experience or Other verdict do the markers
+      decide: a future intention or a change already made ("I now ...", "since then I ...")
+      gives Now what?; a strong reflective marker (STRONG_MARKER_KINDS) gives So what?.
+    A sentence is reflective when its stage is So what? or Now what?.
+    """
+    if category in NOW_WHAT:
+        return StageDecision("now_what", True, "category")
+    if category in SO_WHAT:
+        return StageDecision("so_what", True, "category")
+    if probability < UNSURE_PROBABILITY:
+        forward = tuple(m for m in markers if m.kind == "future_intention" and not m.negated)
+        forward = forward + _practice_change(markers)
+        if forward:
+            return StageDecision("now_what", True, "markers", forward)
+        strong = strong_markers(markers)
+        if strong:
+            return StageDecision("so_what", True, "markers", strong)
+    return StageDecision("what", False, "category")
+
+
+def stage_of(category: str, markers: Iterable[Marker], *, probability: float = 1.0) -> Stage:
+    """What? / So what? / Now what? for one sentence (sentence_stage's stage)."""
+    return sentence_stage(category, probability, tuple(markers)).stage
 
 
 def strong_markers(markers: Sequence[Marker]) -> tuple[Marker, ...]:
@@ -203,24 +181,11 @@ def strong_markers(markers: Sequence[Marker]) -> tuple[Marker, ...]:
     return tuple(m for m in markers if m.kind in STRONG_MARKER_KINDS)
 
 
-def reflective_by_markers(s: SentenceReflection) -> tuple[Marker, ...]:
-    """The strong markers that make an Experience/Other sentence reflective, else ()."""
-    if s.category not in WHAT:
-        return ()
-    strong = strong_markers(s.markers)
-    if not strong:
-        return ()
-    if s.probability < UNSURE_PROBABILITY:
-        return strong
-    if len({m.kind for m in strong}) >= MARKER_OVERRIDE_KINDS:
-        return strong
-    return ()
-
-
 def _signals(s: SentenceReflection) -> _Signals:
     ms = s.markers
-    by_markers = reflective_by_markers(s)
-    reflective = s.category not in WHAT or bool(by_markers)
+    decision = sentence_stage(s.category, s.probability, ms)
+    by_markers = decision.markers
+    reflective = decision.reflective
     of = {k: tuple(m for m in ms if m.kind == k) for k in {m.kind for m in ms}}
     reasoning = (
         of.get("mental_verb", ())
@@ -228,9 +193,17 @@ def _signals(s: SentenceReflection) -> _Signals:
         + of.get("feeling", ())
         + of.get("change_growth", ())
     )
-    is_reasoning = bool(reasoning) or (
-        s.category in {"Feeling", "Reflection", "Learning"}
-        and any(m.kind != "first_person" for m in ms)
+    if not reflective and not DESCRIPTION_MARKERS_COUNT:
+        reasoning = ()  # "so I moved them to the map drawers": a cause inside an account
+    # Implicit reflection: a sure So what? category counts without any cue word.
+    implicit = s.category in SO_WHAT and s.probability >= IMPLICIT_PROBABILITY
+    is_reasoning = (
+        bool(reasoning)
+        or implicit
+        or (
+            s.category in {"Feeling", "Reflection", "Learning"}
+            and any(m.kind != "first_person" for m in ms)
+        )
     )
     hedges = of.get("hedge", ())
     contrasts = of.get("contrast", ())
@@ -249,20 +222,21 @@ def _signals(s: SentenceReflection) -> _Signals:
     if not dialogic and questioning:
         dialogic = questioning
     question = s.text.rstrip().endswith("?") and reflective
+    implicit_dialogic = s.category in DIALOGIC_CATEGORIES and s.probability >= IMPLICIT_PROBABILITY
     other = of.get("perspective", ())
     learning = of.get("change_growth", ())
     return _Signals(
         sentence=s,
-        stage=stage_of(s.category, ms, reflective_by_markers=bool(by_markers)),
+        stage=decision.stage,
         reflective=reflective,
         by_markers=by_markers,
         reasoning=reasoning,
         dialogic=dialogic,
         other_view=other,
-        wider=of.get("wider_context", ()),
+        wider=of.get("wider_context", ()) if reflective or DESCRIPTION_MARKERS_COUNT else (),
         learning=learning,
         intention=of.get("future_intention", ()),
-        is_dialogic=bool(dialogic) or question,
+        is_dialogic=bool(dialogic) or question or implicit_dialogic,
         is_other_view=bool(other) or s.category == "Perspective",
         is_learning=bool(learning) or s.category == "Learning",
         is_reasoning=is_reasoning,
@@ -324,6 +298,17 @@ def _missing(signals: Sequence[_Signals]) -> list[str]:
     return [c for c in CORE_CATEGORIES if c not in present]
 
 
+def _described_evaluated_changed(signals: Sequence[_Signals]) -> bool:
+    """A What? sentence, then a So what? after it, then a Now what? after that."""
+    stages = [s.stage for s in signals]
+    if "what" not in stages:
+        return False
+    rest = stages[stages.index("what") :]
+    if "so_what" not in rest:
+        return False
+    return "now_what" in rest[rest.index("so_what") :]
+
+
 def _grade(signals: Sequence[_Signals], *, document: bool) -> _Grade:
     """Apply the level rules of the module docstring to one paragraph or the whole document."""
     need = 2 if document else 1
@@ -354,7 +339,13 @@ def _grade(signals: Sequence[_Signals], *, document: bool) -> _Grade:
         f"{_cite(reasoning, 'reasoning')}."
     )
 
-    if len(dialogic) >= need:
+    need_dialogic = need if document else PARAGRAPH_DIALOGIC_NEED
+    structured = not document and STRUCTURE_COUNTS and _described_evaluated_changed(signals)
+    if structured:
+        grade.reasons.append(
+            "Moves from description to evaluation to change (What?, So what?, Now what?)."
+        )
+    if len(dialogic) + structured >= need_dialogic:
         grade.level = 3
         grade.reasons.append(
             f"Weighs alternatives or questions assumptions in {len(dialogic)} sentence(s): "
@@ -363,7 +354,7 @@ def _grade(signals: Sequence[_Signals], *, document: bool) -> _Grade:
     else:
         grade.reasons.append(
             f"Not yet dialogic: {len(dialogic)} sentence(s) weigh alternatives with hedges, "
-            f"contrasts or questions (needs {need})"
+            f"contrasts or questions (needs {need_dialogic})"
             + (f": {_cite(dialogic, 'dialogic')}." if dialogic else ".")
         )
 
@@ -413,9 +404,8 @@ def _share_reason(signals: Sequence[_Signals]) -> str:
         f"sentence(s) reflective by category ({by_category / n:.0%} by category alone)"
     )
     return (
-        text + f", {len(by_markers)} more by markers where the classifier said Experience or "
-        f"Other without strong confidence or strong markers of two kinds: "
-        f"{_cite(by_markers, 'by_markers')}."
+        text + f", {len(by_markers)} more by markers where the classifier was unsure of "
+        f"Experience or Other: {_cite(by_markers, 'by_markers')}."
     )
 
 
@@ -473,6 +463,37 @@ def _sentence_reflections(
     return out
 
 
+def _from_paragraphs(pooled: _Grade, paragraphs: Sequence[ParagraphReflection]) -> _Grade:
+    """The statement's level from how much of it (by sentences) reaches each paragraph level.
+
+    Level 2 needs DOC_SHARE_2 of the sentences in paragraphs at level 2 or above, level 3
+    DOC_SHARE_3 at level 3 or above, and level 4 also needs DOC_CRITICAL_PARAGRAPHS critical
+    paragraphs and the pooled evidence to be critical (wider context, other views, change).
+    """
+    total = sum(len(p.sentence_indexes) for p in paragraphs)
+
+    def share(level: int) -> float:
+        return sum(len(p.sentence_indexes) for p in paragraphs if p.level >= level) / total
+
+    level = 1
+    if share(2) >= DOC_SHARE_2:
+        level = 2
+        if share(3) >= DOC_SHARE_3:
+            level = 3
+            critical = sum(p.level == 4 for p in paragraphs)
+            if critical >= DOC_CRITICAL_PARAGRAPHS and pooled.level == 4:
+                level = 4
+    levels = ", ".join(str(p.level) for p in paragraphs)
+    reasons = [
+        f"Graded {level} from its paragraphs (levels {levels}): {share(2):.0%} of the sentences "
+        f"sit in paragraphs at level 2 or above (level 2 needs {DOC_SHARE_2:.0%}) and "
+        f"{share(3):.0%} at level 3 or above (level 3 needs {DOC_SHARE_3:.0%}); level 4 needs "
+        f"{DOC_CRITICAL_PARAGRAPHS} critical paragraph(s) and critical evidence overall.",
+        *pooled.reasons,
+    ]
+    return _Grade(level=level, reasons=reasons)
+
+
 def grade_sentences(sentences: Sequence[SentenceReflection]) -> ReflectionReport:
     """Grade already-built sentence reflections (the core of analyse_reflection; testable alone)."""
     signals = [_signals(s) for s in sentences]
@@ -495,6 +516,8 @@ def grade_sentences(sentences: Sequence[SentenceReflection]) -> ReflectionReport
             )
         )
     grade = _cap_document(_grade(signals, document=True), signals)
+    if DOCUMENT_FROM_PARAGRAPHS and paragraphs:
+        grade = _from_paragraphs(grade, paragraphs)
     if any(s.by_markers for s in signals):  # otherwise the share is the category share
         grade.reasons.insert(0, _share_reason(signals))
     document = DocumentReflection(
@@ -506,7 +529,17 @@ def grade_sentences(sentences: Sequence[SentenceReflection]) -> ReflectionReport
         reasons=grade.reasons,
         paragraph_levels=[p.level for p in paragraphs],
     )
-    return ReflectionReport(sentences=list(sentences), paragraphs=paragraphs, document=document)
+    carried = [
+        sig.sentence.model_copy(
+            update={
+                "stage": sig.stage,
+                "reflective": sig.reflective,
+                "reflective_by": "markers" if sig.by_markers else "category",
+            }
+        )
+        for sig in signals
+    ]
+    return ReflectionReport(sentences=carried, paragraphs=paragraphs, document=document)
 
 
 def analyse_reflection(
