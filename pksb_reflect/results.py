@@ -21,7 +21,7 @@ from pksb_reflect.framework import FrameworkVersion, RouteId
 from pksb_reflect.io.ingest import SourceFormat
 from pksb_reflect.judgement.models import Feedback
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "2.0"
 
 
 class SourceInfo(BaseModel):

@@ -70,10 +70,43 @@ def test_every_figure_shown_is_the_assessments(assessment: Assessment, fmt: str)
 
 
 def test_json_is_the_assessment_and_its_figures(assessment: Assessment) -> None:
-    data = json.loads(render(assessment, "json"))
-    assert Assessment.model_validate(data) == assessment
-    figures = data["figures"]
-    assert figures["reflective_share"] == data["reflection"]["document"]["reflective_share"]
-    assert figures["depth_level"] == data["reflection"]["document"]["level"]
-    met = sum(c["judgement"] == "met" for c in data["feedback"]["criteria"])
-    assert figures["criteria_met"] == met
+    report = render(assessment, "json")
+    data = json.loads(report)
+    assert json.loads(Assessment.model_validate(data).model_dump_json()) == data
+    texts = [sentence.text for sentence in assessment.outline.sentences]
+    stored = _exact_strings(data, set(texts))
+    for sentence in assessment.outline.sentences:
+        # Once in outline.sentences (and as its paragraph when it stands alone); elsewhere by
+        # index, except the feedback's own quotes of the candidate.
+        alone = sum(p.text == sentence.text for p in assessment.outline.paragraphs)
+        assert stored.get(sentence.text, 0) == 1 + alone + _quotes_of(data, sentence.index)
+
+
+def _exact_strings(data: object, wanted: set[str]) -> dict[str, int]:
+    """How often each wanted string is the whole value of a field anywhere in the JSON."""
+    counts: dict[str, int] = {}
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and item in wanted:
+            counts[item] = counts.get(item, 0) + 1
+    return counts
+
+
+def _quotes_of(data: dict, index: int) -> int:
+    """How many quotes (objects with a sentence index and text) quote sentence `index`."""
+    found = 0
+    stack: list[object] = [data["feedback"], data.get("privacy")]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.get("sentence") == index and "text" in item:
+                found += 1
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found

@@ -50,6 +50,7 @@ _MAX_CITATION_GAP = 8
 
 # --- syntactic helpers ---------------------------------------------------------------------
 
+
 def _verb_of(t: Token) -> Token:
     """The verb a modal or particle belongs to (its head), else the token itself."""
     return t.head if t.dep_ in {"aux", "auxpass", "advmod", "npadvmod"} else t

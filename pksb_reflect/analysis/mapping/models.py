@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
 
 TextKind = Literal["descriptor", "name", "keywords", "example"]
 DEFAULT_EXPECTED = ("ethics", "wider_sector", "wider_org")
+# Scores below this are left out of a sentence's or paragraph's JSON (they are noise, not claims).
+LISTED_SCORE = 0.01
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,13 @@ class Explanation(BaseModel):
 
 
 class SentenceMapping(BaseModel):
-    """Where one sentence sits on the PKSB, and how sure we are."""
+    """Where one sentence sits on the PKSB, and how sure we are.
 
-    text: str
+    In the JSON the sentence's text is left out (it is in `outline.sentences`, same index) and
+    `areas` and `skills` list only the labels with a score of at least LISTED_SCORE.
+    """
+
+    text: str = Field(default="", exclude=True)
     areas: list[LabelScore]
     skills: list[LabelScore]
     level: Literal["skill", "area"] = Field(
@@ -124,6 +130,11 @@ class SentenceMapping(BaseModel):
     )
     best_area_match: Explanation | None = None
     best_skill_match: Explanation | None = None
+
+    @field_serializer("areas", "skills")
+    def _listed(self, labels: list[LabelScore]) -> list[LabelScore]:
+        """The labels worth reading: the best one, and any other above LISTED_SCORE."""
+        return [label for i, label in enumerate(labels) if i == 0 or label.score >= LISTED_SCORE]
 
     @property
     def top_area(self) -> str:
@@ -142,7 +153,11 @@ class AreaCoverage(BaseModel):
     strength: float = Field(description="Noisy-or of sentence evidence: is it shown at all.")
     share: float = Field(description="Fraction of the stretch's evidence that is about it.")
     sentence_indexes: list[int] = Field(default_factory=list)
-    quotes: list[str] = Field(default_factory=list)
+    quotes: list[str] = Field(
+        default_factory=list,
+        exclude=True,
+        description="The sentences' texts, in memory only: the JSON refers to them by index.",
+    )
     explicit: bool = False
 
 
@@ -153,6 +168,11 @@ class ParagraphCoverage(BaseModel):
     sentence_indexes: list[int]
     areas: list[AreaCoverage]
     dominant: list[str]
+
+    @field_serializer("areas")
+    def _shown(self, areas: list[AreaCoverage]) -> list[AreaCoverage]:
+        """In the JSON, only the areas the paragraph shows at all."""
+        return [area for area in areas if area.strength > 0 or area.share >= LISTED_SCORE]
 
 
 class PksbCoverage(BaseModel):

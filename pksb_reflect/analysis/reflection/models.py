@@ -39,7 +39,9 @@ class SentenceReflection(BaseModel):
     paragraph: int
     start: int
     end: int
-    text: str
+    text: str = Field(
+        default="", exclude=True, description="Kept in memory; the JSON has it once, in outline."
+    )
     category: str
     probability: float
     markers: list[Marker] = Field(default_factory=list)
