@@ -4,8 +4,9 @@
 prototypes are warmed first (they load once per process). Each timed run starts from a fresh
 encoder cache, so both figures include encoding. Medians of 3 runs.
 
-* encode: get_encoder().encode(sentences)
-* map: map_sentences(sentences) (encoding + scoring + references + negation + result objects)
+* encode: runtime.encoder.encode(sentences), with runtime = Runtime(disk_cache=False)
+* map: map_sentences(sentences, runtime=runtime) (encoding + scoring + references + negation +
+  result objects)
 * scoring only: map_sentences again with the sentences already in the cache
 * overhead = (map - encode) / encode, and scoring only / encode
 

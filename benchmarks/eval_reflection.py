@@ -43,6 +43,7 @@ import numpy as np  # noqa: E402
 
 from pksb_reflect.analysis.reflection import classifier as clf  # noqa: E402
 from pksb_reflect.analysis.reflection import report as grader  # noqa: E402
+from pksb_reflect.runtime import Runtime  # noqa: E402
 
 PREVIOUS_REV = "5fd10a5"  # the CEReD-only model and the grader before issue 13
 DEPTH_DATA = REPO / "benchmarks" / "data" / "depth" / "documents.jsonl"
@@ -212,19 +213,19 @@ def depth_inputs(root: Path) -> list[dict]:
     return docs
 
 
-def grade_all(docs: list[dict], model_dir: Path | None, module: ModuleType) -> list[tuple]:
+def grade_all(
+    docs: list[dict], model: clf.ReflectionModel, module: ModuleType, runtime: Runtime
+) -> list[tuple]:
     """(document level, paragraph levels) of every document through the real pipeline."""
     from pksb_reflect.analysis.segment import segment_many
     from pksb_reflect.io import ingest
-    from pksb_reflect.nlp.encoder import get_encoder
-    from pksb_reflect.nlp.pipeline import load_pipeline
 
     sources = [
         ingest.parse_bytes(d["text"].encode("utf-8"), name=f"doc{i}.txt", fmt="txt")
         for i, d in enumerate(docs)
     ]
     out = []
-    for segmented in segment_many(sources, load_pipeline()):
+    for segmented in segment_many(sources, runtime.nlp):
         sents = segmented.outline.sentences
         texts = [s.text for s in sents]
         contexts = []
@@ -234,9 +235,7 @@ def grade_all(docs: list[dict], model_dir: Path | None, module: ModuleType) -> l
                 texts[i + 1] if i + 1 < len(sents) and sents[i + 1].paragraph == s.paragraph else ""
             )
             contexts.append(" ".join(t for t in (before, s.text, after) if t))
-        cats = clf.classify_sentences(
-            texts, contexts, embeddings=get_encoder().encode(texts), model_dir=model_dir
-        )
+        cats = clf.classify(model, texts, clf.context_embeddings(texts, contexts, runtime.encoder))
         report = module.analyse_reflection(segmented, cats)
         out.append((report.document.level, [p.level for p in report.paragraphs]))
     return out
@@ -270,22 +269,29 @@ def depth_report(docs: list[dict], new: list[tuple], old: list[tuple]) -> None:
                 print(f"    ({skipped} document(s) segmented into a different paragraph count)")
 
 
-def speed(model_dir: Path | None, rows: list[dict], label: str, repeats: int = 9) -> None:
-    """Median warm time of classify_sentences on 50 sentences with their embeddings given."""
-    from pksb_reflect.nlp.encoder import get_encoder
+def speed(
+    model: clf.ReflectionModel, rows: list[dict], label: str, runtime: Runtime, repeats: int = 9
+) -> None:
+    """Median warm time of classifying 50 sentences in context, their embeddings cached.
 
+    What classify_sentences does: context_embeddings (neighbours found in the contexts, every
+    vector from the warm encoder cache) and then classify.
+    """
     batch = rows[:50]
     sentences = [r["sentence"] for r in batch]
     contexts = [r["context"] for r in batch]
-    embeddings = get_encoder().encode(sentences)
-    clf.classify_sentences(sentences, contexts, embeddings=embeddings, model_dir=model_dir)
+
+    def run() -> None:
+        clf.classify(model, sentences, clf.context_embeddings(sentences, contexts, runtime.encoder))
+
+    run()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        clf.classify_sentences(sentences, contexts, embeddings=embeddings, model_dir=model_dir)
+        run()
         times.append(time.perf_counter() - start)
     print(
-        f"speed ({label}): classify_sentences, {len(batch)} sentences, warm, embeddings given: "
+        f"speed ({label}): classify_sentences, {len(batch)} sentences, warm, embeddings cached: "
         f"median "
         f"{statistics.median(times) * 1000:.1f} ms over {repeats} runs "
         f"(max {max(times) * 1000:.1f})"
@@ -305,13 +311,9 @@ def main() -> int:
     except data.DataMissing as exc:
         print(exc, file=sys.stderr)
         return 2
-    import torch
-
-    torch.set_num_threads(2)
-    from pksb_reflect.nlp.encoder import get_encoder
-
-    encode = get_encoder().encode
-    new_model = clf.get_model()
+    runtime = Runtime()  # the on-disk embedding cache, as the package's default runtime uses
+    encode = runtime.encoder.encode
+    new_model = runtime.classifier
     with tempfile.TemporaryDirectory() as tmp:
         old_model, old_grader = previous(args.previous, Path(tmp))
         print(f"new: models/reflection (working tree); previous: {args.previous}\n")
@@ -330,13 +332,13 @@ def main() -> int:
                 stages(rows, p_new, p_old)
         if not args.no_depth:
             print("\n== depth (new grader and model; was = previous grader and model)")
-            new_levels = grade_all(docs, None, grader)
-            old_levels = grade_all(docs, Path(tmp) / "model", old_grader)
+            new_levels = grade_all(docs, new_model, grader, runtime)
+            old_levels = grade_all(docs, old_model, old_grader, runtime)
             depth_report(docs, new_levels, old_levels)
         if args.speed:
             print()
-            speed(None, sets["statements TEST"], "new")
-            speed(Path(tmp) / "model", sets["statements TEST"], "previous")
+            speed(new_model, sets["statements TEST"], "new", runtime)
+            speed(old_model, sets["statements TEST"], "previous", runtime)
     return 0
 
 

@@ -4,9 +4,9 @@ Usage: python benchmarks/tune_depth.py [--datasets DIR] [--model-dir DIR] [--top
 
 Parses and classifies the statements' dev split and the team's dev documents
 (benchmarks/data/depth, split "dev") once, then grades them under every combination in GRID
-(module constants of pksb_reflect.reflection) and prints the combinations with the best mean of
-document exact agreement (statements dev and team dev) and paragraph exact agreement
-(statements dev). The chosen values are then written into reflection.py by hand.
+(module constants of pksb_reflect.analysis.reflection.report) and prints the combinations with
+the best mean of document exact agreement (statements dev and team dev) and paragraph exact
+agreement (statements dev). The chosen values are then written into report.py by hand.
 """
 
 from __future__ import annotations
@@ -45,15 +45,16 @@ def sentence_reflections(docs: list[dict], model_dir: Path | None) -> list[list]
     from pksb_reflect.analysis.reflection import classifier as clf
     from pksb_reflect.analysis.segment import segment_many
     from pksb_reflect.io import ingest
-    from pksb_reflect.nlp.encoder import get_encoder
-    from pksb_reflect.nlp.pipeline import load_pipeline
+    from pksb_reflect.runtime import Runtime
 
+    runtime = Runtime()  # the on-disk embedding cache, as the package's default runtime uses
+    model = runtime.classifier if model_dir is None else clf.load_model(model_dir)
     sources = [
         ingest.parse_bytes(d["text"].encode("utf-8"), name=f"doc{i}.txt", fmt="txt")
         for i, d in enumerate(docs)
     ]
     out = []
-    for segmented in segment_many(sources, load_pipeline()):
+    for segmented in segment_many(sources, runtime.nlp):
         sents = segmented.outline.sentences
         texts = [s.text for s in sents]
         contexts = []
@@ -63,9 +64,7 @@ def sentence_reflections(docs: list[dict], model_dir: Path | None) -> list[list]
                 texts[i + 1] if i + 1 < len(sents) and sents[i + 1].paragraph == s.paragraph else ""
             )
             contexts.append(" ".join(t for t in (before, s.text, after) if t))
-        cats = clf.classify_sentences(
-            texts, contexts, embeddings=get_encoder().encode(texts), model_dir=model_dir
-        )
+        cats = clf.classify(model, texts, clf.context_embeddings(texts, contexts, runtime.encoder))
         out.append(grader._sentence_reflections(segmented, cats))
     return out
 

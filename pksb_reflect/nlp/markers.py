@@ -38,14 +38,15 @@ import_spacy()  # spaCy without thinc importing torch (see nlp.import_spacy); be
 from spacy.language import Language  # noqa: E402
 from spacy.matcher import Matcher, PhraseMatcher  # noqa: E402
 from spacy.tokens import Doc, Span, Token  # noqa: E402
+from spacy.util import registry  # noqa: E402
 
+from pksb_reflect.nlp.marker_lexicon import MarkerLexicon, load_marker_lexicon  # noqa: E402
 from pksb_reflect.nlp.marker_rules import (  # noqa: E402
     _MAX_CITATION_GAP,
     FEELING_WORDS,
     FIRST_PERSON,
     MENTAL_FORMS,
     MENTAL_VERBS,
-    PHRASES,
     THEORY_NOUNS,
     WIDER_CONTEXT,
     _causal_cue,
@@ -76,7 +77,8 @@ MarkerKind = Literal[
     "wider_context",
 ]
 MARKER_KINDS: tuple[str, ...] = get_args(MarkerKind)
-COMPONENT_NAME = "reflective_markers"
+COMPONENT_NAME = "pksb_reflect_markers"  # spaCy forbids "." in factory names
+LEXICON_NAME = "pksb_reflect.marker_lexicon.v1"
 
 
 class Marker(BaseModel):
@@ -138,11 +140,11 @@ def sentence_markers(doc: Doc, start: int, end: int) -> list[Marker]:
 class ReflectiveMarkers:
     """Finds reflective-language markers in a parsed Doc (needs tagger, parser, lemmatizer)."""
 
-    def __init__(self, nlp: Language, name: str = COMPONENT_NAME) -> None:
+    def __init__(self, nlp: Language, name: str, lexicon: MarkerLexicon) -> None:
         _ensure_extensions()
         self.name = name
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
-        for kind, phrases in PHRASES.items():
+        for kind, phrases in lexicon.phrases.items():
             self.phrases.add(kind, [nlp.make_doc(p) for p in phrases])
         self.matcher = Matcher(nlp.vocab)
         # Citations: "Smith (2019)", "Smith's (2019) study", "Smith et al. (2019)", "(Smith,
@@ -259,14 +261,21 @@ def _dedupe(found: list[RawMarker]) -> list[RawMarker]:
     return kept
 
 
+@registry.misc(LEXICON_NAME)
+def marker_lexicon() -> MarkerLexicon:
+    """The validated cue lexicon of pksb_data/markers.yaml, for a component's config."""
+    return load_marker_lexicon()
+
+
 @Language.factory(
     COMPONENT_NAME,
+    default_config={"lexicon": {"@misc": LEXICON_NAME}},
     requires=["token.lemma", "token.dep", "token.pos"],
     assigns=["doc._.marker_data"],
 )
-def make_reflective_markers(nlp: Language, name: str) -> ReflectiveMarkers:
-    """spaCy factory: `nlp.add_pipe("reflective_markers")`."""
-    return ReflectiveMarkers(nlp, name)
+def make_reflective_markers(nlp: Language, name: str, lexicon: MarkerLexicon) -> ReflectiveMarkers:
+    """spaCy factory: `nlp.add_pipe("pksb_reflect_markers")` (registered by an entry point)."""
+    return ReflectiveMarkers(nlp, name, lexicon)
 
 
 def add_to(nlp: Language) -> Language:
