@@ -57,7 +57,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pksb-batch-") as tmp:
         root = Path(tmp)
         os.environ["PKSB_REFLECT_CACHE_DIR"] = str(root / "cache-warmup")
-        os.environ.pop("PKSB_REFLECT_NO_CACHE", None)
         paths = write_drafts(root / "drafts", count, args.words, distinct=True)
         words = sum(len(p.read_text(encoding="utf-8").split()) for p in paths)
 

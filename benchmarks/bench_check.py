@@ -126,7 +126,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pksb-bench-") as tmp:
         folder = Path(tmp)
         env = {**os.environ, "PKSB_REFLECT_CACHE_DIR": str(folder / "cache")}
-        env.pop("PKSB_REFLECT_NO_CACHE", None)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE.parent), env.get("PYTHONPATH")]))
         os.environ["PKSB_REFLECT_CACHE_DIR"] = env["PKSB_REFLECT_CACHE_DIR"]
         naive = Row("naive script: spaCy + sentence-transformers, parse, embed (no report)")

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pksb_reflect.analysis import cpd  # noqa: E402
-from pksb_reflect.nlp.encoder import get_encoder  # noqa: E402
+from pksb_reflect.runtime import Runtime  # noqa: E402
 
 DATA = ROOT / "benchmarks/data/cpd_reflection"
 FILES = {"dev": "pairs.json", "test": "test.json"}
@@ -46,7 +46,7 @@ def evaluate(split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for a in activities:
         if any(not 0 <= s < len(sentences) for s in a["sentences"]):
             raise SystemExit(f"{split}: {a['text']!r} points past the {len(sentences)} sentences")
-    encoder = get_encoder()
+    encoder = Runtime().encoder
     queries = [" ".join(cpd.distinctive_words(a["text"])) or a["text"] for a in activities]
     sims = encoder.encode(queries) @ encoder.encode(sentences).T
     lexical = []

@@ -9,12 +9,11 @@ it holds more rows or bytes than allowed, the least recently used rows are evict
 A cache is only a speed-up: if the database cannot be opened or written, the cache quietly
 falls back to memory for the rest of the process (`SqliteCache.error` says why).
 
-Environment:
+Environment (read, never set; ``Runtime(disk_cache=False)``, the CLI's ``--no-cache``, turns
+the disk cache off):
 
 * ``PKSB_REFLECT_CACHE_DIR`` — the folder to keep the database in (default: the platform's
   user cache folder for pksb-reflect).
-* ``PKSB_REFLECT_NO_CACHE`` — any non-empty value other than ``0`` turns the disk cache off
-  (what ``--no-cache`` sets).
 * ``PKSB_REFLECT_CACHE_MAX_MB`` — the size bound in megabytes (default 256).
 """
 
