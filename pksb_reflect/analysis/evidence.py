@@ -25,7 +25,8 @@ from pydantic import BaseModel, Field
 
 from pksb_reflect.analysis.mapping import LabelScore
 from pksb_reflect.errors import PksbError, display_name
-from pksb_reflect.io.ingest import DEFAULT_MAX_BYTES, SourceText, find_documents, read_source
+from pksb_reflect.io.files import walk_folder
+from pksb_reflect.io.ingest import DEFAULT_MAX_BYTES, SUFFIX_FORMATS, SourceText, read_source
 
 if TYPE_CHECKING:
     from pksb_reflect.analysis.mapping import PksbCoverage, TextMapping
@@ -173,17 +174,33 @@ class EvidenceReport(BaseModel):
 
 
 def find_evidence_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
-    """Files named directly, and files under folders (recursive, sorted), with problems found.
+    """Files named directly, and regular files inside folders (recursive, sorted), with problems.
 
-    Hidden files, Word lock files and unsupported types inside folders are skipped quietly (a
-    portfolio folder often holds images); a named path that does not exist is a problem line.
+    Inside a folder nothing outside it is read: a link leading out of it, a device, a FIFO or a
+    link loop is a problem line naming it. Hidden files and Word lock files are passed over
+    quietly; files of other types (a portfolio folder often holds images) are summed up in one
+    line. A named path that does not exist is a problem line.
     """
     files: list[Path] = []
     problems: list[str] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            files.extend(find_documents(path))
+            walk = walk_folder(path, suffixes=SUFFIX_FORMATS)
+            files.extend(walk.files)
+            other = [s for s in walk.skipped if s.reason.startswith("is not a supported type")]
+            problems.extend(
+                f"{display_name(str(path))}/{s.path}: {s.reason}"
+                for s in walk.skipped
+                if s not in other
+            )
+            if other:
+                shown = ", ".join(s.path for s in other[:5])
+                more = f" and {len(other) - 5} more" if len(other) > 5 else ""
+                problems.append(
+                    f"{display_name(str(path))}: {len(other)} file{'s' if len(other) != 1 else ''}"
+                    f" of other types not read ({shown}{more})"
+                )
         elif path.exists() or path.is_symlink():
             files.append(path)
         else:
