@@ -132,3 +132,49 @@ def hard_time_limit(seconds: float | None, name: str | None = None) -> Iterator[
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class Stopped(KeyboardInterrupt):
+    """The run was asked to stop by a signal (SIGINT or SIGTERM); exit with 128 + its number.
+
+    A KeyboardInterrupt, so code that already cleans up after Ctrl-C cleans up after SIGTERM.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into `Stopped` inside the block, for applications (the CLI).
+
+    Only the first signal raises; later ones are ignored while the run cleans up (stopping
+    workers, writing the summary of what exists), which takes well under a second. Outside the
+    main thread it does nothing.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        raise Stopped(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -177,9 +177,9 @@ def find_evidence_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[s
     """Files named directly, and regular files inside folders (recursive, sorted), with problems.
 
     Inside a folder nothing outside it is read: a link leading out of it, a device, a FIFO or a
-    link loop is a problem line naming it. Hidden files and Word lock files are passed over
-    quietly; files of other types (a portfolio folder often holds images) are summed up in one
-    line. A named path that does not exist is a problem line.
+    link loop is a problem line naming it. Hidden files, Word lock files and files of other
+    types (a portfolio folder often holds images) are passed over quietly. A named path that
+    does not exist is a problem line.
     """
     files: list[Path] = []
     problems: list[str] = []
@@ -188,19 +188,11 @@ def find_evidence_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[s
         if path.is_dir():
             walk = walk_folder(path, suffixes=SUFFIX_FORMATS)
             files.extend(walk.files)
-            other = [s for s in walk.skipped if s.reason.startswith("is not a supported type")]
             problems.extend(
                 f"{display_name(str(path))}/{s.path}: {s.reason}"
                 for s in walk.skipped
-                if s not in other
+                if not s.reason.startswith("is not a supported type")
             )
-            if other:
-                shown = ", ".join(s.path for s in other[:5])
-                more = f" and {len(other) - 5} more" if len(other) > 5 else ""
-                problems.append(
-                    f"{display_name(str(path))}: {len(other)} file{'s' if len(other) != 1 else ''}"
-                    f" of other types not read ({shown}{more})"
-                )
         elif path.exists() or path.is_symlink():
             files.append(path)
         else:

@@ -13,7 +13,7 @@ import stat
 from collections.abc import Collection
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from pksb_reflect.errors import display_name
 
@@ -33,6 +33,9 @@ class Walk(BaseModel):
 
     files: list[Path]
     skipped: list[Skipped]
+    set_aside: list[Path] = Field(
+        default_factory=list, description="Folders named in `skip_dirs`, for the caller."
+    )
 
 
 def real_path(path: Path) -> str:
@@ -72,7 +75,7 @@ def walk_folder(
 
     Hidden files and folders and Word's '~$' lock files are passed over silently (they are not
     the user's documents); so are the `exclude` folders (our own output) and folders whose
-    lower-cased name is in `skip_dirs` (the caller reads those separately).
+    lower-cased name is in `skip_dirs` (returned as `set_aside`: the caller reads them itself).
     """
     root = Path(root)
     boundary = real_path(root)
@@ -80,6 +83,7 @@ def walk_folder(
     seen: set[tuple[int, int]] = set()
     found: list[Path] = []
     skipped: list[Skipped] = []
+    set_aside: list[Path] = []
 
     def relative(path: Path) -> str:
         return display_name(path.relative_to(root).as_posix())
@@ -110,7 +114,10 @@ def walk_folder(
                 continue
             info = path.stat()
             if stat.S_ISDIR(info.st_mode):
-                if real_path(path) in excluded or entry.name.lower() in skip_dirs:
+                if real_path(path) in excluded:
+                    continue
+                if entry.name.lower() in skip_dirs:
+                    set_aside.append(path)
                     continue
                 visit(path)
                 continue
@@ -129,7 +136,7 @@ def walk_folder(
 
     visit(root)
     found.sort(key=lambda p: p.relative_to(root).as_posix().lower())
-    return Walk(files=found, skipped=skipped)
+    return Walk(files=found, skipped=skipped, set_aside=set_aside)
 
 
 def _unsafe(path: Path, boundary: str) -> str | None:
