@@ -27,6 +27,7 @@ from pksb_reflect.apps.review_plan import DraftPlan, detect_route, plan_folder
 from pksb_reflect.apps.review_run import remove_temp_files, review_lock, run_workers
 from pksb_reflect.apps.review_summary import (
     ReviewRow,
+    RowStatus,
     summary_to_csv,
     summary_to_html,
 )
@@ -82,6 +83,30 @@ class ReviewResult(BaseModel):
         if self.stopped_by is not None:
             return 128 + self.stopped_by
         return EXIT_PARTIAL if self.failed else EXIT_OK
+
+    def lines(self, most: int = 5) -> list[str]:
+        """What happened, in one-line messages safe for a terminal (names escaped)."""
+        index = display_name(self.index_html or INDEX_HTML)
+        done = sum(1 for row in self.rows if row.ok)
+        out: list[str] = []
+        if self.stopped_by is not None:
+            name = signal.Signals(self.stopped_by).name
+            written = sum(1 for row in self.rows if row.status == "interrupted")
+            extra = f", {written} more reports written as it stopped" if written else ""
+            out.append(
+                f"stopped by {name}: {done} of {len(self.rows)} drafts reviewed{extra}; "
+                f"summary of the reports that exist: {index}"
+            )
+        else:
+            out.append(
+                f"reviewed {done} of {len(self.rows)} drafts in {self.seconds:.1f} s; "
+                f"summary: {index}"
+            )
+        if self.skipped:
+            shown = "; ".join(s.line() for s in self.skipped[:most])
+            more = f"; and {len(self.skipped) - most} more" if len(self.skipped) > most else ""
+            out.append(f"skipped {len(self.skipped)} files ({shown}{more}); listed in {index}")
+        return out
 
 
 class ReviewStopped(Stopped):
@@ -210,8 +235,8 @@ class _Settings(BaseModel):
     disk_cache: bool = True
 
 
-def _failed(task: _Task, message: str, status: str = "failed") -> ReviewRow:
-    return ReviewRow(draft=task.draft, status=status, error=" ".join(message.split()))  # type: ignore[arg-type]
+def _failed(task: _Task, message: str) -> ReviewRow:
+    return ReviewRow(draft=task.draft, status="failed", error=" ".join(message.split()))
 
 
 def review_chunk(
@@ -506,10 +531,10 @@ def _write_summary(
                 continue
             report = out / task.report
             written = report.exists() and report.stat().st_mtime >= started
-            status = "interrupted" if written else "not reviewed"
+            status: RowStatus = "interrupted" if written else "not reviewed"
             row = ReviewRow(
                 draft=task.draft, status=status, report=task.report if written else None
-            )  # type: ignore[arg-type]
+            )
         listed.append(row)
     result.rows = listed
     result.seconds = time.time() - started

@@ -139,7 +139,7 @@ def _nearest(folder: Path, root: Path, parts: dict[Path, _Parts]) -> _Parts:
 
 
 def _route_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    patterns = []
+    patterns: list[tuple[str, re.Pattern[str]]] = []
     for route_id in ROUTE_IDS:
         route = load_route(route_id)
         words = [route.name, *([route.post_nominals] if route.post_nominals else [])]

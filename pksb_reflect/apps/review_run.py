@@ -192,8 +192,15 @@ def _worker_main(tasks: Any, results: Any, work: Work, settings: Any, threads: i
             return
         number, chunk = item
         results.put(("start", number, os.getpid()))
-        work(chunk, settings, lambda row, n=number: results.put(("row", n, row)))
+        work(chunk, settings, _sender(results, number))
         results.put(("done", number, None))
+
+
+def _sender(results: Any, number: int) -> Emit:
+    def send(row: Any) -> None:
+        results.put(("row", number, row))
+
+    return send
 
 
 def _exit_on_term(signum: int, frame: FrameType | None) -> None:
