@@ -415,7 +415,9 @@ def compare(
     from pksb_reflect.apps.compare import render_comparison
 
     comparison = compare_drafts(old, new, route, framework=framework, runtime=_runtime(no_cache))
-    sys.stdout.write(render_comparison(comparison, fmt))
+    from pksb_reflect.io.output import write_stdout
+
+    write_stdout(render_comparison(comparison, fmt))
 
 
 @cli.command(help="Open the local web page: paste or drop a statement and read its feedback.")
@@ -439,9 +441,10 @@ def serve(port: int, host: str, no_browser: bool) -> None:
 def schema() -> None:
     import json
 
+    from pksb_reflect.io.output import write_stdout
     from pksb_reflect.results import Assessment
 
-    sys.stdout.write(json.dumps(Assessment.model_json_schema(), indent=2) + "\n")
+    write_stdout(json.dumps(Assessment.model_json_schema(), indent=2) + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

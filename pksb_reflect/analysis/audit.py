@@ -239,7 +239,8 @@ def read_csv_rows(text: str, name: str) -> tuple[list[str], list[tuple[int, dict
                 raise InputError(f"has more than {MAX_ROWS:,} rows; is this the right file?", name)
     except csv.Error as exc:  # a cell over the csv module's own limit, a stray NUL...
         reason = str(exc)[:100]
-        raise InputError(f"line {reader.line_num}: is not readable CSV ({reason})", name) from None
+        where = reader.line_num + 1  # the record being read when it failed
+        raise InputError(f"line {where}: is not readable CSV ({reason})", name) from None
     return [str(h)[:MAX_CELL_CHARS] for h in reader.fieldnames or []], rows
 
 
