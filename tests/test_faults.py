@@ -23,7 +23,7 @@ from test_hostile import run_cli, untouched
 from pksb_reflect.errors import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, display_name
 from pksb_reflect.io.ingest import parse_bytes, read_source
 
-SECRET = "The vault code is 4711 and nobody outside the team may know it."
+SECRET = "The vault phrase is zebra-quartz-lantern and nobody outside the team knows it."
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_evidence_folder_reads_nothing_outside_itself(
             capsys, "check", str(statement), "--format", "json", "--evidence", str(evidence)
         )
     assert run.rc == EXIT_OK
-    assert "4711" not in run.out
+    assert "zebra-quartz" not in run.out
     report = json.loads(run.out)["evidence"]
     assert [item["id"] for item in report["items"]] == ["E1"]
     errors = " | ".join(report["errors"])

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
+from pksb_reflect.errors import display_name
 from pksb_reflect.io.files import Skipped
 
 MISSING = "—"
@@ -125,7 +126,11 @@ def capped_problems(problems: Sequence[str]) -> str:
 
 
 def csv_safe(value: str) -> str:
-    """Stop a spreadsheet reading a cell as a formula (a draft could be named '=cmd...')."""
+    """Stop a spreadsheet reading a cell as a formula (a draft could be named '=cmd...').
+
+    Control characters are shown escaped first, so no cell breaks a line or hides a tab.
+    """
+    value = display_name(value)
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
