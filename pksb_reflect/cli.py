@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -318,7 +319,7 @@ def review(
 ) -> None:
     from pksb_reflect.apps.review import ReviewStopped
     from pksb_reflect.apps.review import review as review_folder
-    from pksb_reflect.limits import stop_on_signals
+    from pksb_reflect.limits import Stopped, stop_on_signals
 
     with _ReviewProgress() as progress, stop_on_signals():
         try:
@@ -341,6 +342,10 @@ def review(
             )
         except ReviewStopped as stopped:
             result = stopped.result
+        except Stopped as stopped:  # before any draft was started: nothing to summarise
+            name = signal.Signals(stopped.signum).name
+            sys.stderr.write(f"{PROG}: stopped by {name} before any draft was reviewed\n")
+            click.get_current_context().exit(stopped.exit_code)
     for line in result.lines():
         sys.stderr.write(f"{PROG}: {line}\n")
     click.get_current_context().exit(result.exit_code)
