@@ -2,22 +2,21 @@
 
 `review_lock` refuses a second review into the same folder while one runs (an advisory lock
 the kernel drops if the holder dies). `run_workers` is a small process pool of our own: each
-worker loads the models once, takes chunks of drafts from a queue and sends back one row per
-draft as soon as its report is written, so the parent always knows which reports exist. When the
+worker loads the models once, is sent chunks of drafts and sends back one row per draft as
+soon as its report is written, so the parent always knows which reports exist. When the
 parent stops (a signal, an error) every worker is terminated, killed if it has not gone within
-STOP_GRACE seconds, and reaped; a worker whose parent dies exits at once.
+STOP_GRACE seconds, and reaped, and then the temporary files of interrupted writes are removed;
+a worker whose parent dies exits at once.
 """
 
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from pksb_reflect.errors import OutputError, display_name
@@ -91,67 +90,81 @@ def run_workers(
     record: Emit,
     fail: Callable[[list[Any], str], None],
 ) -> None:
-    """Chunks to `jobs` spawned workers; `record` gets each row, `fail` each lost task list."""
+    """Chunks to `jobs` spawned workers; `record` gets each row, `fail` each lost task list.
+
+    Each worker has its own pipe (no queues, so no semaphores for a stopped run to leak): it
+    is sent a chunk, sends back one row per draft and then "done", and is sent the next chunk
+    or None. A worker that dies fails the rest of its chunk; the others go on.
+    """
     import multiprocessing
+    from multiprocessing.connection import wait
 
     context = multiprocessing.get_context("spawn")
-    tasks: Any = context.Queue()
-    results: Any = context.Queue()
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    workers = [
-        context.Process(
-            target=_worker_main, args=(tasks, results, work, settings, threads), daemon=True
-        )
-        for _ in range(jobs)
-    ]
-    for worker in workers:
-        worker.start()
-    for item in enumerate(chunks):
-        tasks.put(item)
-    for _ in workers:
-        tasks.put(None)
-    pending = {number: list(chunk) for number, chunk in enumerate(chunks)}
-    owners: dict[int, int] = {}
+    waiting = list(chunks)
+    workers: list[Any] = []
+    pipes: dict[int, Any] = {}
+    current: dict[int, list[Any]] = {}  # worker -> the tasks of its chunk not yet reported
     finished = False
     try:
-        while pending:
-            try:
-                kind, number, payload = results.get(timeout=POLL_SECONDS)
-            except queue.Empty:
-                _lost(workers, owners, pending, fail)
-                continue
-            if kind == "start":
-                owners[number] = payload
-            elif kind == "row":
-                left = pending.get(number, [])
-                pending[number] = [t for t in left if t.draft != payload.draft]
-                record(payload)
-            elif number in pending:  # "done": every row of the chunk has come
-                left = pending.pop(number)
-                if left:
-                    fail(left, "its worker sent no result")
+        for index in range(jobs):
+            ours, theirs = context.Pipe()
+            worker = context.Process(
+                target=_worker_main, args=(theirs, work, settings, threads), daemon=True
+            )
+            worker.start()
+            theirs.close()
+            workers.append(worker)
+            pipes[index] = ours
+            _next(index, ours, waiting, current)
+        while current:
+            handles = [pipes[i] for i in current] + [workers[i].sentinel for i in current]
+            ready = wait(handles, timeout=POLL_SECONDS)
+            for index in list(current):
+                pipe, worker = pipes[index], workers[index]
+                gone = False
+                while index in current and pipe in ready and pipe.poll():
+                    try:
+                        kind, row = pipe.recv()
+                    except (EOFError, OSError):
+                        gone = True
+                        break
+                    if kind == "row":
+                        current[index] = [t for t in current[index] if t.draft != row.draft]
+                        record(row)
+                    else:  # "done": every row of the chunk has come
+                        left = current.pop(index)
+                        if left:
+                            fail(left, "its worker sent no result")
+                        _next(index, pipe, waiting, current)
+                if index in current and (gone or not worker.is_alive()):
+                    worker.join(POLL_SECONDS)
+                    lost = current.pop(index)
+                    why = f"its worker stopped unexpectedly (exit code {worker.exitcode})"
+                    if lost:
+                        fail(lost, why)
+            if not current and waiting:  # every worker died: nobody is left to do the rest
+                for chunk in waiting:
+                    fail(chunk, "every worker stopped before reaching it")
+                waiting.clear()
         finished = True
     finally:
-        tasks.cancel_join_thread()
         _stop(workers, graceful=finished)
-        tasks.close()
-        results.close()
+        for pipe in pipes.values():
+            pipe.close()
 
 
-def _lost(
-    workers: list[Any],
-    owners: dict[int, int],
-    pending: dict[int, list[Any]],
-    fail: Callable[[list[Any], str], None],
-) -> None:
-    """Fail the chunks of workers that died; all of them when no worker is left."""
-    dead = {w.pid: w.exitcode for w in workers if w.exitcode is not None}
-    for number, pid in list(owners.items()):
-        if pid in dead and number in pending:
-            fail(pending.pop(number), f"its worker stopped unexpectedly (exit code {dead[pid]})")
-    if len(dead) == len(workers) and pending:
-        for number in list(pending):
-            fail(pending.pop(number), "every worker stopped before reaching it")
+def _next(index: int, pipe: Any, waiting: list[list[Any]], current: dict[int, list[Any]]) -> None:
+    """Send worker `index` the next chunk, or None (its signal to finish) when none is left."""
+    chunk = waiting.pop(0) if waiting else None
+    try:
+        pipe.send(chunk)
+    except OSError:  # it died: its chunk goes back for the others
+        if chunk is not None:
+            waiting.insert(0, chunk)
+        return
+    if chunk is not None:
+        current[index] = list(chunk)
 
 
 def _stop(workers: list[Any], *, graceful: bool) -> None:
@@ -174,38 +187,51 @@ def _stop(workers: list[Any], *, graceful: bool) -> None:
             worker.join()
 
 
-def _worker_main(tasks: Any, results: Any, work: Work, settings: Any, threads: int) -> None:
+def _worker_main(pipe: Any, work: Work, settings: Any, threads: int) -> None:
     """A worker: its share of the cores, no Ctrl-C of its own, gone when its parent is."""
     import multiprocessing
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    signal.signal(signal.SIGTERM, _exit_on_term)
+    # The parent decides when to stop; SIGTERM keeps its default action, so a worker deep in
+    # torch or spaCy goes at once (the parent then removes any temporary file it left).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[name] = str(threads)
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    _thread_lock_for_tqdm()
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     while True:
-        item = tasks.get()
-        if item is None:
+        try:
+            chunk = pipe.recv()
+        except EOFError:  # the parent has gone
             return
-        number, chunk = item
-        results.put(("start", number, os.getpid()))
-        work(chunk, settings, _sender(results, number))
-        results.put(("done", number, None))
+        if chunk is None:
+            return
+        work(chunk, settings, _sender(pipe))
+        pipe.send(("done", None))
 
 
-def _sender(results: Any, number: int) -> Emit:
+def _thread_lock_for_tqdm() -> None:
+    """Give tqdm (the encoder library's progress bars, even when disabled) a thread lock.
+
+    Otherwise it makes a multiprocessing lock in each worker, a named semaphore that a worker
+    stopped by a signal cannot release, and the resource tracker warns about it on stderr.
+    """
+    from importlib.util import find_spec
+
+    if find_spec("tqdm") is not None:
+        from tqdm import tqdm
+
+        tqdm.set_lock(threading.RLock())
+
+
+def _sender(pipe: Any) -> Emit:
     def send(row: Any) -> None:
-        results.put(("row", number, row))
+        pipe.send(("row", row))
 
     return send
-
-
-def _exit_on_term(signum: int, frame: FrameType | None) -> None:
-    # SystemExit unwinds through the atomic writer, which removes its temporary file.
-    raise SystemExit(128 + signum)
 
 
 def _exit_with(parent: Any) -> None:
