@@ -427,3 +427,30 @@ def cpd_rows(folder: Path, rows: list[str], name: str = "cpd.csv") -> Path:
 def cpd_many_rows(folder: Path, count: int = 50_000) -> Path:
     rows = [f"2025-0{1 + n % 9}-1{n % 9},Reading group session {n},1" for n in range(count)]
     return cpd_rows(folder, rows, "cpd-50000.csv")
+
+
+def docx_many_paragraphs(folder: Path, count: int = 100_000) -> Path:
+    """A small .docx (it compresses well) of `count` one-word paragraphs."""
+    base = docx_bytes(["placeholder"])
+    paragraph = "<w:p><w:r><w:t>Reflect.</w:t></w:r></w:p>"
+    body = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<w:document xmlns:w="{_W_NS}" xmlns:r="{_R_NS}"><w:body>'
+        + paragraph * count
+        + "<w:sectPr/></w:body></w:document>"
+    )
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(base)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info.filename)
+            target.writestr(
+                info.filename, body.encode() if info.filename == "word/document.xml" else data
+            )
+    return write(folder, "many-paragraphs.docx", out.getvalue())
+
+
+def yaml_deep(folder: Path, depth: int = 5000) -> Path:
+    return write(folder, "deep.yaml", "skills: " + "[" * depth + "]" * depth + "\n")

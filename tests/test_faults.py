@@ -122,6 +122,7 @@ def test_stdout_on_a_full_disk_is_an_output_error() -> None:
     [
         (h.one_word_paragraphs, "has more than 5,000 paragraphs"),
         (h.one_word_lines, "has more than 30,000 sentences or lines"),
+        (h.docx_many_paragraphs, "has more than 5,000 paragraphs"),
     ],
 )
 def test_many_small_units_are_refused_before_analysis(
@@ -142,6 +143,8 @@ def test_refused_inputs_stay_small_in_memory(tmp_path: Path) -> None:
     cases = [
         ["check", str(h.one_word_paragraphs(tmp_path))],
         ["check", str(h.one_word_lines(tmp_path))],
+        ["check", str(h.docx_many_paragraphs(tmp_path))],
+        ["check", str(statement), "--pksb-audit", str(h.yaml_deep(tmp_path))],
         ["check", str(statement), "--pksb-audit", str(h.yaml_alias_bomb(tmp_path))],
         ["check", str(statement), "--cpd-log", str(h.cpd_many_rows(tmp_path))],
     ]
@@ -170,14 +173,18 @@ def test_refused_inputs_stay_small_in_memory(tmp_path: Path) -> None:
 # --- 6. malformed values in the audit and the CPD log -----------------------------------------
 
 
-def test_yaml_alias_bomb_is_refused_in_one_short_line(
-    tmp_path: Path, statement: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [(h.yaml_alias_bomb, "uses YAML aliases"), (h.yaml_deep, "nests YAML more than 20 levels")],
+)
+def test_yaml_bombs_are_refused_in_one_short_line(
+    make: object, says: str, tmp_path: Path, statement: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bomb = h.yaml_alias_bomb(tmp_path)
-    assert bomb.stat().st_size < 600
+    bomb = make(tmp_path)  # type: ignore[operator]
+    assert bomb.stat().st_size < 11_000
     run = run_cli(capsys, "check", str(statement), "--pksb-audit", str(bomb))
     assert run.rc == EXIT_INPUT
-    assert "uses YAML aliases" in _one_error(run.err)
+    assert says in _one_error(run.err)
     assert len(run.err) < 400
 
 

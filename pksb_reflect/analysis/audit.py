@@ -39,6 +39,9 @@ MAX_ROWS = 2000
 MAX_CELL_CHARS = 5000
 # YAML nodes (mappings, lists, values) in a self-assessment: 2,000 rows of a few keys each.
 MAX_YAML_NODES = 20_000
+# A self-assessment is a list of mappings (three levels); nesting is refused long before it
+# would exhaust Python's recursion limit.
+MAX_YAML_DEPTH = 20
 # Control characters other than tab and line breaks could drive a terminal; each becomes U+FFFD.
 _TABLE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # A sentence counts as addressing a skill when the mapper gives that skill this score (an area
@@ -409,6 +412,7 @@ class _BoundedLoader(yaml.SafeLoader):
     hundred bytes) and counting nodes, so a refused file is refused before it is built."""
 
     nodes = 0
+    depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -418,7 +422,13 @@ class _BoundedLoader(yaml.SafeLoader):
             raise _YamlTooBig(
                 f"has more than {MAX_YAML_NODES:,} YAML values; is this the right file?"
             )
-        return super().compose_node(parent, index)
+        self.depth += 1
+        if self.depth > MAX_YAML_DEPTH:  # before Python's recursion limit is reached
+            raise _YamlTooBig(f"nests YAML more than {MAX_YAML_DEPTH} levels deep")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _yamlish(text: str) -> bool:

@@ -432,17 +432,24 @@ def _docx_text(document: object, name: str, warnings: list[str]) -> tuple[str, l
         pieces.append(text)
         pos += len(text)
 
-    styles = {
-        p._p: p.style.name if p.style is not None else ""
-        for p in document.paragraphs  # type: ignore[attr-defined]
+    # Style names by id, looked up once: asking python-docx for each paragraph's style
+    # searches the styles part every time, which 100,000 paragraphs make minutes of work.
+    names = {
+        style.style_id: style.name or ""
+        for style in document.styles  # type: ignore[attr-defined]
     }
     for child in body.iterchildren():
+        if len(blocks) > MAX_PARAGRAPHS:  # enough to refuse it: read no further
+            break
         if child.tag == f"{_W}p":
-            style = styles.get(child, "") or ""
+            style_id = child.find(f"{_W}pPr/{_W}pStyle")
+            style = names.get(style_id.get(f"{_W}val"), "") if style_id is not None else ""
             level = _heading_level(style)
             add("heading" if level else "paragraph", _paragraph_text(child), level)
         elif child.tag == f"{_W}tbl":
             for row in child.iter(f"{_W}tr"):
+                if len(blocks) > MAX_PARAGRAPHS:
+                    break
                 cells = [
                     " ".join(_paragraph_text(p).strip() for p in cell.iter(f"{_W}p")).strip()
                     for cell in row.iter(f"{_W}tc")
