@@ -198,7 +198,6 @@ def _worker_main(pipe: Any, work: Work, settings: Any, threads: int) -> None:
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[name] = str(threads)
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
-    _thread_lock_for_tqdm()
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
@@ -211,20 +210,6 @@ def _worker_main(pipe: Any, work: Work, settings: Any, threads: int) -> None:
             return
         work(chunk, settings, _sender(pipe))
         pipe.send(("done", None))
-
-
-def _thread_lock_for_tqdm() -> None:
-    """Give tqdm (the encoder library's progress bars, even when disabled) a thread lock.
-
-    Otherwise it makes a multiprocessing lock in each worker, a named semaphore that a worker
-    stopped by a signal cannot release, and the resource tracker warns about it on stderr.
-    """
-    from importlib.util import find_spec
-
-    if find_spec("tqdm") is not None:
-        from tqdm import tqdm
-
-        tqdm.set_lock(threading.RLock())
 
 
 def _sender(pipe: Any) -> Emit:
