@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -78,17 +79,38 @@ class _Day(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-def _route_options(command: Any) -> Any:
-    """--route and --framework, as check, review and compare take them."""
-    command = click.option(
+def _framework_option(command: Any) -> Any:
+    return click.option(
         "--framework",
         type=click.Choice(FRAMEWORK_VERSIONS),
         default="2021",
         show_default=True,
         help="PKSB version",
     )(command)
+
+
+def _route_options(command: Any) -> Any:
+    """--route and --framework, as check and compare take them."""
     return click.option(
         "--route", type=click.Choice(ROUTE_IDS), default="chartership", show_default=True
+    )(_framework_option(command))
+
+
+def _review_route_options(command: Any) -> Any:
+    """review's --route (auto: each draft's own title or name) and its fallback, --framework."""
+    command = click.option(
+        "--fallback-route",
+        type=click.Choice(ROUTE_IDS),
+        default="chartership",
+        show_default=True,
+        help="with --route auto, the route of a draft that names none",
+    )(_framework_option(command))
+    return click.option(
+        "--route",
+        type=click.Choice(("auto", *ROUTE_IDS)),
+        default="auto",
+        show_default=True,
+        help="auto: each draft's route from its title, headings or file name",
     )(command)
 
 
@@ -234,7 +256,9 @@ def check(
 
         write_report(out, report, force=force, protect=inputs)
     elif isinstance(report, str):
-        sys.stdout.write(report)
+        from pksb_reflect.io.output import write_stdout
+
+        write_stdout(report)
     for warning in assessment.warnings:
         sys.stderr.write(f"{PROG}: warning: {warning}\n")
 
@@ -255,12 +279,14 @@ def _original_bytes(file: str, assessment: Assessment) -> bytes | None:
 
 @cli.command(
     help=(
-        "Review every statement (.txt, .md, .docx, .pdf) under FOLDER: one report per draft in "
-        "--out, plus summary.csv and index.html. Exit code 1 if some drafts could not be reviewed."
+        "Review every statement (.txt, .md, .docx, .pdf) under FOLDER, flat or one folder per "
+        "mentee (evidence/, PKSB audit and CPD log beside the statement): one report per draft "
+        "in --out, plus summary.csv and index.html. Exit code 1 if some drafts could not be "
+        "reviewed, 130 or 143 if stopped by a signal."
     )
 )
 @click.argument("folder", metavar="FOLDER")
-@_route_options
+@_review_route_options
 @click.option("--out", metavar="DIR", required=True, help="folder for the reports")
 @click.option(
     "--format",
@@ -279,6 +305,7 @@ def _original_bytes(file: str, assessment: Assessment) -> bytes | None:
 def review(
     folder: str,
     route: str,
+    fallback_route: str,
     framework: str,
     out: str,
     fmt: str,
@@ -290,30 +317,37 @@ def review(
     max_seconds: float | None,
     no_cache: bool,
 ) -> None:
+    from pksb_reflect.apps.review import ReviewStopped
     from pksb_reflect.apps.review import review as review_folder
+    from pksb_reflect.limits import Stopped, stop_on_signals
 
-    with _ReviewProgress() as progress:
-        result = review_folder(
-            folder,
-            out,
-            route=route,
-            framework=framework,
-            fmt=fmt,
-            jobs=jobs,
-            force=force,
-            count_headings=count_headings,
-            count_references=count_references,
-            max_bytes=max_size,
-            max_seconds=max_seconds,
-            disk_cache=not no_cache,
-            progress=progress.advance,
-            on_start=progress.start,
-        )
-    failed = len(result.failed)
-    sys.stderr.write(
-        f"{PROG}: reviewed {len(result.rows) - failed} of {len(result.rows)} drafts "
-        f"in {result.seconds:.1f} s; summary: {result.index_html}\n"
-    )
+    with _ReviewProgress() as progress, stop_on_signals():
+        try:
+            result = review_folder(
+                folder,
+                out,
+                route=route,
+                fallback_route=fallback_route,
+                framework=framework,
+                fmt=fmt,
+                jobs=jobs,
+                force=force,
+                count_headings=count_headings,
+                count_references=count_references,
+                max_bytes=max_size,
+                max_seconds=max_seconds,
+                disk_cache=not no_cache,
+                progress=progress.advance,
+                on_start=progress.start,
+            )
+        except ReviewStopped as stopped:
+            result = stopped.result
+        except Stopped as stopped:  # before any draft was started: nothing to summarise
+            name = signal.Signals(stopped.signum).name
+            sys.stderr.write(f"{PROG}: stopped by {name} before any draft was reviewed\n")
+            click.get_current_context().exit(stopped.exit_code)
+    for line in result.lines():
+        sys.stderr.write(f"{PROG}: {line}\n")
     click.get_current_context().exit(result.exit_code)
 
 
@@ -386,7 +420,9 @@ def compare(
     from pksb_reflect.apps.compare import render_comparison
 
     comparison = compare_drafts(old, new, route, framework=framework, runtime=_runtime(no_cache))
-    sys.stdout.write(render_comparison(comparison, fmt))
+    from pksb_reflect.io.output import write_stdout
+
+    write_stdout(render_comparison(comparison, fmt))
 
 
 @cli.command(help="Open the local web page: paste or drop a statement and read its feedback.")
@@ -410,9 +446,10 @@ def serve(port: int, host: str, no_browser: bool) -> None:
 def schema() -> None:
     import json
 
+    from pksb_reflect.io.output import write_stdout
     from pksb_reflect.results import Assessment
 
-    sys.stdout.write(json.dumps(Assessment.model_json_schema(), indent=2) + "\n")
+    write_stdout(json.dumps(Assessment.model_json_schema(), indent=2) + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,8 @@
-"""Resource bounds on one document: how long it may take to read and analyse.
+"""Resource bounds on one document: how long it may take to read and analyse, and how much.
+
+Work is bounded in its own units as well as in time: paragraphs and sentences before spaCy sees
+them, table rows and YAML nodes before they are built, so a refused input is refused before
+memory grows. Error messages quote at most QUOTE_CHARS characters of what the user wrote.
 
 A `TimeBudget` adds up the time spent on one document, stage by stage, so that a batch that
 interleaves several documents (one spaCy pass over all of them) still charges each its own
@@ -16,6 +20,27 @@ from types import FrameType
 from pksb_reflect.errors import TimeLimitError
 
 DEFAULT_MAX_SECONDS = 60.0
+# A statement has tens of paragraphs and evidence hundreds; each costs spaCy and the encoder
+# tens of kilobytes, so these bound an accepted document's memory to a few hundred megabytes.
+MAX_PARAGRAPHS = 5_000
+# Sentences are estimated before parsing from sentence-ending punctuation and line breaks
+# (each can start one); ordinary prose of the 200,000-word bound has about 10,000.
+MAX_SENTENCES = 30_000
+QUOTE_CHARS = 200
+
+
+def quoted(value: object, limit: int = QUOTE_CHARS) -> str:
+    """A user's value for an error message: repr of its text, cut to `limit` characters.
+
+    Anything but a string or a number is named by its type, never expanded (a YAML alias can
+    make a short file stand for an enormous value).
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return f"a {type(value).__name__}"
+    text = str(value)
+    if len(text) > limit:
+        return repr(text[:limit]) + f"… ({len(text):,} characters)"
+    return repr(text)
 
 
 class TimeBudget:
@@ -107,3 +132,49 @@ def hard_time_limit(seconds: float | None, name: str | None = None) -> Iterator[
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class Stopped(KeyboardInterrupt):
+    """The run was asked to stop by a signal (SIGINT or SIGTERM); exit with 128 + its number.
+
+    A KeyboardInterrupt, so code that already cleans up after Ctrl-C cleans up after SIGTERM.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into `Stopped` inside the block, for applications (the CLI).
+
+    Only the first signal raises; later ones are ignored while the run cleans up (stopping
+    workers, writing the summary of what exists), which takes well under a second. Outside the
+    main thread it does nothing.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        raise Stopped(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

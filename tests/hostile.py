@@ -329,3 +329,128 @@ def fifo(folder: Path) -> Path:
     path = folder / "pipe.txt"
     os.mkfifo(path)
     return path
+
+
+# --- issue 11: reading ------------------------------------------------------------------------
+
+CR_PARAGRAPHS = (
+    "I took over the enquiry desk rota when a colleague left at short notice.",
+    "Looking back, I realise that I planned the weeks alone instead of asking the team.",
+    "Next time I will draft the rota with two colleagues and agree it with the whole team.",
+)
+TEXT_BOX = "The text box says that I ran the reading group for a whole year."
+MAC_ROMAN_TEXT = (
+    "My mentor said \u201cwrite what you learned\u201d, and the team\u2019s caf\u00e9 "
+    "sessions \u2014 na\u00efve as they were \u2014 taught me to listen. " + STATEMENT
+)
+
+
+def cr_only(folder: Path) -> Path:
+    """Classic Mac line endings: a lone carriage return ends each line."""
+    return write(folder, "classic-mac.txt", "\r\r".join(CR_PARAGRAPHS).encode())
+
+
+def mac_roman(folder: Path) -> Path:
+    return write(folder, "mac-roman.txt", MAC_ROMAN_TEXT.encode("mac_roman"))
+
+
+def docx_text_box(folder: Path) -> Path:
+    """A text box as Word writes it: once in mc:Choice (wps) and again in mc:Fallback (VML)."""
+    base = docx_bytes(["placeholder"])
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    wps = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+    box = f"<w:txbxContent><w:p><w:r><w:t>{TEXT_BOX}</w:t></w:r></w:p></w:txbxContent>"
+    body = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<w:document xmlns:w="{_W_NS}" xmlns:r="{_R_NS}" xmlns:mc="{mc}" xmlns:wps="{wps}" '
+        'xmlns:v="urn:schemas-microsoft-com:vml" mc:Ignorable="wps"><w:body>'
+        f"<w:p><w:r><w:t>{STATEMENT}</w:t></w:r></w:p>"
+        "<w:p><w:r><mc:AlternateContent>"
+        f'<mc:Choice Requires="wps"><w:drawing><wps:txbx>{box}</wps:txbx></w:drawing></mc:Choice>'
+        f"<mc:Fallback><w:pict><v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict>"
+        "</mc:Fallback></mc:AlternateContent></w:r></w:p><w:sectPr/></w:body></w:document>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            target.writestr(info, body.encode() if info.filename == "word/document.xml" else data)
+    return write(folder, "text-box.docx", out.getvalue())
+
+
+def pdf_aes256(folder: Path) -> Path:
+    """A PDF whose security handler is AES-256 (V 5, R 6), which needs a crypto library."""
+    data = pdf_encrypted(folder).read_bytes()
+    data = data.replace(b"/V 2\n/R 3\n/Length 128", b"/V 5\n/R 6\n/Length 256")
+    return write(folder, "aes256.pdf", data)
+
+
+def one_word_paragraphs(folder: Path, count: int = 100_000) -> Path:
+    """About 1 MB: `count` paragraphs of one word each."""
+    return write(folder, "one-word-paragraphs.txt", "\n\n".join(["Reflect."] * count))
+
+
+def one_word_lines(folder: Path, count: int = 100_000) -> Path:
+    """`count` one-word lines in a single paragraph."""
+    return write(folder, "one-word-lines.txt", "\n".join(["reflect"] * count))
+
+
+# --- issue 11: the self-assessment and the CPD log ---------------------------------------------
+
+CPD_HEADER = "date,activity,hours\n"
+ESCAPE_ACTIVITY = "Copyright webinar \x1b[2J\x1b]0;owned\x07 with \x1b[31mred\x1b[0m text"
+
+
+def yaml_alias_bomb(folder: Path) -> Path:
+    """About 500 bytes of YAML aliases that stand for millions of strings."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in "bcdefgh":
+        previous = chr(ord(level) - 1)
+        lines.append(f"{level}: &{level} [{', '.join([f'*{previous}'] * 9)}]")
+    lines.append("skills: [{skill: '11', current: *h, desired: 3}]")
+    return write(folder, "bomb.yaml", "\n".join(lines) + "\n")
+
+
+def audit_rating(folder: Path, rating: str) -> Path:
+    return write(folder, "audit.csv", f"skill,current,desired,comment\n11,{rating},3,plan\n")
+
+
+def csv_huge_field(folder: Path, name: str, header: str, chars: int = 140_000) -> Path:
+    """One quoted cell longer than the csv module's own field limit (131,072)."""
+    return write(folder, name, f'{header}\n2025-01-10,"{"x" * chars}",2\n')
+
+
+def cpd_rows(folder: Path, rows: list[str], name: str = "cpd.csv") -> Path:
+    return write(folder, name, CPD_HEADER + "\n".join(rows) + "\n")
+
+
+def cpd_many_rows(folder: Path, count: int = 50_000) -> Path:
+    rows = [f"2025-0{1 + n % 9}-1{n % 9},Reading group session {n},1" for n in range(count)]
+    return cpd_rows(folder, rows, "cpd-50000.csv")
+
+
+def docx_many_paragraphs(folder: Path, count: int = 100_000) -> Path:
+    """A small .docx (it compresses well) of `count` one-word paragraphs."""
+    base = docx_bytes(["placeholder"])
+    paragraph = "<w:p><w:r><w:t>Reflect.</w:t></w:r></w:p>"
+    body = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<w:document xmlns:w="{_W_NS}" xmlns:r="{_R_NS}"><w:body>'
+        + paragraph * count
+        + "<w:sectPr/></w:body></w:document>"
+    )
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(base)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info.filename)
+            target.writestr(
+                info.filename, body.encode() if info.filename == "word/document.xml" else data
+            )
+    return write(folder, "many-paragraphs.docx", out.getvalue())
+
+
+def yaml_deep(folder: Path, depth: int = 5000) -> Path:
+    return write(folder, "deep.yaml", "skills: " + "[" * depth + "]" * depth + "\n")

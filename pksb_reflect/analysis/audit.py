@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -24,7 +25,8 @@ from pydantic import BaseModel, Field
 
 from pksb_reflect.errors import InputError, display_name
 from pksb_reflect.framework import FRAMEWORK_VERSIONS, load_framework, translate_id
-from pksb_reflect.io.ingest import decode_text
+from pksb_reflect.io.encoding import decode_text
+from pksb_reflect.limits import quoted
 
 if TYPE_CHECKING:
     from pksb_reflect.analysis.evidence import EvidenceReport
@@ -33,6 +35,15 @@ if TYPE_CHECKING:
 
 MAX_TABLE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
+# No rating, id, date or comment needs more; a longer cell is a wrong file or an attack.
+MAX_CELL_CHARS = 5000
+# YAML nodes (mappings, lists, values) in a self-assessment: 2,000 rows of a few keys each.
+MAX_YAML_NODES = 20_000
+# A self-assessment is a list of mappings (three levels); nesting is refused long before it
+# would exhaust Python's recursion limit.
+MAX_YAML_DEPTH = 20
+# Control characters other than tab and line breaks could drive a terminal; each becomes U+FFFD.
+_TABLE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # A sentence counts as addressing a skill when the mapper gives that skill this score (an area
 # probability times the skill's share within it); 0.3 is a clear majority share of a confident
 # area, and lower scores are the runner-up skills of a sentence about something else.
@@ -181,7 +192,8 @@ def read_table_text(path: str | Path, what: str) -> tuple[str, str]:
     if not data.strip():
         raise InputError(f"is empty: no {what} rows", name)
     text, _ = decode_text(data, name)
-    return text, name
+    # Every string read from here reaches reports: no escape sequence survives.
+    return _TABLE_CONTROLS.sub("\ufffd", text), name
 
 
 def _key(header: str) -> str:
@@ -201,8 +213,12 @@ def column_map(headers: Iterable[str], columns: dict[str, tuple[str, ...]]) -> d
     return found
 
 
-def read_csv_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Headers and (line number, row) pairs; the delimiter (comma, semicolon, tab) is sniffed."""
+def read_csv_rows(text: str, name: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Headers and (line number, row) pairs; the delimiter (comma, semicolon, tab) is sniffed.
+
+    InputError (naming the line) for more than MAX_ROWS rows, a cell over MAX_CELL_CHARS, or
+    CSV the reader cannot parse.
+    """
     sample = text[:4096]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -210,13 +226,25 @@ def read_csv_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), dialect=dialect)
     rows: list[tuple[int, dict[str, str]]] = []
-    for row in reader:
-        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
-            continue
-        rows.append((reader.line_num, {k: v for k, v in row.items() if isinstance(k, str)}))
-        if len(rows) > MAX_ROWS:
-            break
-    return list(reader.fieldnames or []), rows
+    try:
+        for row in reader:
+            cells = [v for v in row.values() if isinstance(v, str)]
+            if not any(value.strip() for value in cells):
+                continue
+            if any(len(value) > MAX_CELL_CHARS for value in cells):
+                raise InputError(
+                    f"line {reader.line_num}: a cell is over {MAX_CELL_CHARS:,} characters; "
+                    "is this the right file?",
+                    name,
+                )
+            rows.append((reader.line_num, {k: v for k, v in row.items() if isinstance(k, str)}))
+            if len(rows) > MAX_ROWS:
+                raise InputError(f"has more than {MAX_ROWS:,} rows; is this the right file?", name)
+    except csv.Error as exc:  # a cell over the csv module's own limit, a stray NUL...
+        reason = str(exc)[:100]
+        where = reader.line_num + 1  # the record being read when it failed
+        raise InputError(f"line {where}: is not readable CSV ({reason})", name) from None
+    return [str(h)[:MAX_CELL_CHARS] for h in reader.fieldnames or []], rows
 
 
 def read_csv_table(
@@ -230,13 +258,14 @@ def read_csv_table(
 
     `needs` names the required columns for the reader ('date, activity and hours').
     """
-    headers, rows = read_csv_rows(text)
+    headers, rows = read_csv_rows(text, name)
     found = column_map(headers, columns)
     missing = [f for f in required if f not in found]
     if missing:
+        header = quoted(", ".join(h for h in headers if h))
         raise InputError(
             f"needs columns {needs} (any case or order); "
-            f"missing {', '.join(missing)} in header {', '.join(h for h in headers if h)!r}",
+            f"missing {', '.join(missing)} in header {header}",
             name,
         )
     return [(line, {f: row.get(h) for f, h in found.items()}) for line, row in rows]
@@ -273,7 +302,7 @@ def resolve_id(cited: str, framework: str, source_version: str | None = None) ->
             out = _resolved(cited, translated[0], target)
             out.translated_from = f"{version} {item_id}"
             return out
-    raise ValueError(f"unknown PKSB skill or area {cited.strip()!r} for the {framework} framework")
+    raise ValueError(f"unknown PKSB skill or area {quoted(text)} for the {framework} framework")
 
 
 def _find(fw: Any, text: str) -> str | None:
@@ -313,6 +342,8 @@ def _resolved(cited: str, item_id: str, fw: Any) -> ResolvedId:
 def _rating(value: Any, what: str) -> int | None:
     if value is None:
         return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"{what} rating is {quoted(value)}, not a number from 0 to 4")
     text = str(value).strip()
     if not text:
         return None
@@ -321,9 +352,9 @@ def _rating(value: Any, what: str) -> int | None:
     try:
         number = float(text)
     except ValueError:
-        raise ValueError(f"{what} rating {text!r} is not a number from 0 to 4") from None
-    if number != int(number) or not 0 <= number <= 4:
-        raise ValueError(f"{what} rating {text!r} is outside 0-4 (whole numbers only)")
+        raise ValueError(f"{what} rating {quoted(text)} is not a number from 0 to 4") from None
+    if not math.isfinite(number) or number != int(number) or not 0 <= number <= 4:
+        raise ValueError(f"{what} rating {quoted(text)} is outside 0-4 (whole numbers only)")
     return int(number)
 
 
@@ -372,6 +403,34 @@ def read_audit(path: str | Path, framework: str = "2021") -> AuditFile:
     )
 
 
+class _YamlTooBig(yaml.YAMLError):
+    """A self-assessment YAML with aliases, or more nodes than any real one has."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing aliases (an alias bomb stands for gigabytes in a few
+    hundred bytes) and counting nodes, so a refused file is refused before it is built."""
+
+    nodes = 0
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise _YamlTooBig("uses YAML aliases (*name); write each skill's ratings out in full")
+        self.nodes += 1
+        if self.nodes > MAX_YAML_NODES:
+            raise _YamlTooBig(
+                f"has more than {MAX_YAML_NODES:,} YAML values; is this the right file?"
+            )
+        self.depth += 1
+        if self.depth > MAX_YAML_DEPTH:  # before Python's recursion limit is reached
+            raise _YamlTooBig(f"nests YAML more than {MAX_YAML_DEPTH} levels deep")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
 def _yamlish(text: str) -> bool:
     first = next((line for line in text.splitlines() if line.strip()), "")
     return first.lstrip().startswith(("-", "framework:", "skills:", "---"))
@@ -379,7 +438,9 @@ def _yamlish(text: str) -> bool:
 
 def _yaml_rows(text: str, name: str) -> tuple[list[tuple[int, dict[str, Any]]], str | None]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_BoundedLoader)  # a SafeLoader, bounded
+    except _YamlTooBig as exc:
+        raise InputError(str(exc), name) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -388,7 +449,7 @@ def _yaml_rows(text: str, name: str) -> tuple[list[tuple[int, dict[str, Any]]], 
     if isinstance(data, dict) and "skills" in data:
         version = str(data.get("framework")) if data.get("framework") is not None else None
         if version is not None and version not in FRAMEWORK_VERSIONS:
-            raise InputError(f"framework {version!r} is not one of 2021, 2014", name)
+            raise InputError(f"framework {quoted(version)} is not one of 2021, 2014", name)
         data = data["skills"]
     if isinstance(data, dict):  # id -> {current, desired, comment}
         data = [
@@ -407,10 +468,22 @@ def _yaml_rows(text: str, name: str) -> tuple[list[tuple[int, dict[str, Any]]], 
     return rows, version
 
 
+def _text_value(value: Any, what: str) -> str:
+    """A YAML or CSV value that must be text (or a number written as text)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"the {what} is {quoted(value)}, not text")
+    text = str(value).strip()
+    if len(text) > MAX_CELL_CHARS:
+        raise ValueError(f"the {what} is over {MAX_CELL_CHARS:,} characters")
+    return text
+
+
 def _entry(
     number: int, row: dict[str, Any], framework: str, default_version: str | None
 ) -> AuditEntry | None:
-    cited = str(row.get("id") or "").strip()
+    cited = _text_value(row.get("id"), "skill")
     current = _rating(row.get("current"), "current")
     desired = _rating(row.get("desired"), "desired")
     if current is None and desired is None:
@@ -418,11 +491,11 @@ def _entry(
     if current is None or desired is None:
         given, absent = ("desired", "current") if current is None else ("current", "desired")
         raise ValueError(f"{cited or 'the skill'} has a {given} rating but no {absent} rating")
-    version = str(row.get("framework") or "").strip() or default_version
+    version = _text_value(row.get("framework"), "framework") or default_version
     if version is not None and version not in FRAMEWORK_VERSIONS:
-        raise ValueError(f"framework {version!r} is not one of 2021, 2014")
+        raise ValueError(f"framework {quoted(version)} is not one of 2021, 2014")
     resolved = resolve_id(cited, framework, version)
-    comment = str(row.get("comment") or "").strip() or None
+    comment = _text_value(row.get("comment"), "comment") or None
     return AuditEntry(
         **resolved.model_dump(),
         row=number,

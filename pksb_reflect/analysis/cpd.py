@@ -26,12 +26,18 @@ from pydantic import BaseModel, Field
 from pksb_reflect.analysis.audit import read_csv_table, read_table_text, resolve_id
 from pksb_reflect.errors import InputError
 from pksb_reflect.framework import load_route
+from pksb_reflect.limits import quoted
 
 if TYPE_CHECKING:
     from pksb_reflect.analysis.segment import SegmentedDocument
     from pksb_reflect.nlp.encoder import Encoder
 
 MAX_ENTRY_HOURS = 200.0
+# CILIP's Professional Registration began in 1898; no CPD log predates it. A date further ahead
+# than FUTURE_DAYS is a typing slip (2099 for 2009), refused; a nearer future date is not
+# counted unless --cpd-year-end reaches it, and the report says so.
+EARLIEST_YEAR = 1898
+FUTURE_DAYS = 366
 # Activity vs statement sentence, after the generic words below are removed from the activity.
 # Chosen with benchmarks/eval_cpd_reflection.py on benchmarks/data/cpd_reflection (our own 14
 # activities x 10 sentences, labelled by hand). Together with the lexical rule (two distinctive
@@ -211,7 +217,18 @@ class CpdLog(BaseModel):
 
 
 def parse_date(text: str) -> date:
-    """ISO or UK day-first dates; ValueError with the reason otherwise."""
+    """ISO or UK day-first dates from EARLIEST_YEAR to FUTURE_DAYS ahead; ValueError otherwise."""
+    day = _calendar_date(text)
+    if day.year < EARLIEST_YEAR:
+        raise ValueError(f"date {quoted(text.strip())} is before {EARLIEST_YEAR}: a typing slip?")
+    if (day - date.today()).days > FUTURE_DAYS:
+        raise ValueError(
+            f"date {quoted(text.strip())} is more than a year in the future: a typing slip?"
+        )
+    return day
+
+
+def _calendar_date(text: str) -> date:
     value = text.strip()
     if not value:
         raise ValueError("the date is blank")
@@ -223,18 +240,18 @@ def parse_date(text: str) -> date:
         if uk:
             year = uk.group(3)
             if len(year) != 4:
-                raise ValueError(f"date {value!r}: write the year in full (dd/mm/yyyy)")
+                raise ValueError(f"date {quoted(value)}: write the year in full (dd/mm/yyyy)")
             return date(int(year), int(uk.group(2)), int(uk.group(1)))
     except ValueError as exc:
         if "write the year" in str(exc):
             raise
-        raise ValueError(f"date {value!r} is not a real date ({exc})") from None
+        raise ValueError(f"date {quoted(value)} is not a real date ({exc})") from None
     for fmt in ("%d %B %Y", "%d %b %Y"):
         try:
             return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"date {value!r} is not ISO (2025-03-14) or UK day-first (14/03/2025)")
+    raise ValueError(f"date {quoted(value)} is not ISO (2025-03-14) or UK day-first (14/03/2025)")
 
 
 def parse_hours(text: str) -> float:
@@ -242,15 +259,15 @@ def parse_hours(text: str) -> float:
     value = text.strip()
     match = _HOURS.match(value)
     if not match:
-        raise ValueError(f"hours {value!r} is not a number of hours (for example 1.5)")
+        raise ValueError(f"hours {quoted(value)} is not a number of hours (for example 1.5)")
     number = float(match.group(1).replace(",", "."))
     unit = (match.group(2) or "h").lower()
     if unit.startswith("m"):
         number /= 60
     if not math.isfinite(number) or number <= 0:
-        raise ValueError(f"hours {value!r} must be more than 0")
+        raise ValueError(f"hours {quoted(value)} must be more than 0")
     if number > MAX_ENTRY_HOURS:
-        raise ValueError(f"hours {value!r} is over {MAX_ENTRY_HOURS:.0f} for one activity")
+        raise ValueError(f"hours {quoted(value)} is over {MAX_ENTRY_HOURS:.0f} for one activity")
     return number
 
 
@@ -340,8 +357,19 @@ def check_cpd(
     required = float(rules.cpd_hours or 20)
     period = int(rules.cpd_period_months or 12)
     warnings = list(log.warnings)
-    end = year_end or max(e.date for e in log.entries)
-    later = [e for e in log.entries if e.date > end]
+    today = date.today()
+    future = [e for e in log.entries if e.date > today]
+    if year_end is None and future:
+        # A date ahead of today never moves the registration year silently.
+        rows = ", ".join(str(e.row) for e in future[:5]) + (" ..." if len(future) > 5 else "")
+        warnings.append(
+            f"{log.source}: {len(future)} entr{'y is' if len(future) == 1 else 'ies are'} dated "
+            f"after today (row {rows}), not counted; the year is taken to end on or before "
+            f"today (give --cpd-year-end to count them)"
+        )
+    past = [e.date for e in log.entries if e.date <= today]
+    end = year_end or (max(past) if past else today)
+    later = [e for e in log.entries if e.date > end and (year_end is not None or e.date <= today)]
     if later:
         warnings.append(
             f"{log.source}: {len(later)} entr{'y' if len(later) == 1 else 'ies'} dated after "

@@ -25,7 +25,8 @@ from pydantic import BaseModel, Field
 
 from pksb_reflect.analysis.mapping import LabelScore
 from pksb_reflect.errors import PksbError, display_name
-from pksb_reflect.io.ingest import DEFAULT_MAX_BYTES, SourceText, find_documents, read_source
+from pksb_reflect.io.files import walk_folder
+from pksb_reflect.io.ingest import DEFAULT_MAX_BYTES, SUFFIX_FORMATS, SourceText, read_source
 
 if TYPE_CHECKING:
     from pksb_reflect.analysis.mapping import PksbCoverage, TextMapping
@@ -173,17 +174,25 @@ class EvidenceReport(BaseModel):
 
 
 def find_evidence_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
-    """Files named directly, and files under folders (recursive, sorted), with problems found.
+    """Files named directly, and regular files inside folders (recursive, sorted), with problems.
 
-    Hidden files, Word lock files and unsupported types inside folders are skipped quietly (a
-    portfolio folder often holds images); a named path that does not exist is a problem line.
+    Inside a folder nothing outside it is read: a link leading out of it, a device, a FIFO or a
+    link loop is a problem line naming it. Hidden files, Word lock files and files of other
+    types (a portfolio folder often holds images) are passed over quietly. A named path that
+    does not exist is a problem line.
     """
     files: list[Path] = []
     problems: list[str] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            files.extend(find_documents(path))
+            walk = walk_folder(path, suffixes=SUFFIX_FORMATS)
+            files.extend(walk.files)
+            problems.extend(
+                f"{display_name(str(path))}/{s.path}: {s.reason}"
+                for s in walk.skipped
+                if not s.reason.startswith("is not a supported type")
+            )
         elif path.exists() or path.is_symlink():
             files.append(path)
         else:

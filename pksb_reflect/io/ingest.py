@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
+import itertools
 import re
 import sys
 import zipfile
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from pksb_reflect.errors import InputError, display_name
+from pksb_reflect.io.encoding import decode_text
 from pksb_reflect.io.pdf_layout import pdf_layout
-from pksb_reflect.limits import TimeBudget
+from pksb_reflect.limits import MAX_PARAGRAPHS, MAX_SENTENCES, TimeBudget
 
 SourceFormat = Literal["txt", "md", "docx", "pdf"]
 BlockKind = Literal["heading", "paragraph", "table"]
@@ -46,9 +47,6 @@ MAX_WORDS = 200_000
 # whitespace (file and record separators, NEL) become spaces, so word counts do not change.
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 _CONTROL_SPACES = re.compile(r"[\x1c-\x1f\x85]")
-_UTF8_MULTIBYTE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
-)
 
 # One-for-one substitutions: curly quotes, dashes used as hyphens, odd spaces, carriage returns.
 _NORMALISE = str.maketrans(
@@ -106,51 +104,6 @@ class SourceText(BaseModel):
     def analysis_text(self) -> str:
         """The text with quotes, dashes and spaces normalised; same length, same offsets."""
         return self.text.translate(_NORMALISE)
-
-
-def find_documents(
-    root: str | Path,
-    *,
-    suffixes: Collection[str] = tuple(SUFFIX_FORMATS),
-    exclude: Collection[str | Path] = (),
-) -> list[Path]:
-    """Files under `root` with one of `suffixes`, recursively, sorted by relative path.
-
-    Hidden files and folders and Word's '~$' lock files are skipped, and so are the `exclude`
-    folders (compared by real path); symlinked folders are followed once each, by (st_dev,
-    st_ino), so a link loop ends. Names are matched by suffix alone: a caller that needs
-    regular files checks them itself.
-    """
-    root = Path(root)
-    excluded = {real_path(Path(p)) for p in exclude}
-    seen: set[tuple[int, int]] = set()
-    found: list[Path] = []
-    for current, dirs, names in os.walk(root, followlinks=True):
-        here = Path(current)
-        try:
-            info = here.stat()
-        except OSError:
-            dirs[:] = []
-            continue
-        identity = (info.st_dev, info.st_ino)
-        if identity in seen or (excluded and real_path(here) in excluded):  # a link loop ends
-            dirs[:] = []
-            continue
-        seen.add(identity)
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in names:
-            if name.startswith((".", "~$")) or Path(name).suffix.lower() not in suffixes:
-                continue
-            found.append(here / name)
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix().lower())
-
-
-def real_path(path: Path) -> str:
-    """`path` with links resolved, or its absolute form where that cannot be done."""
-    try:
-        return os.path.realpath(path)
-    except OSError:
-        return str(path.absolute())
 
 
 def read_source(
@@ -233,12 +186,17 @@ def parse_bytes(
     else:
         text, encoding = decode_text(data, name, warnings)
         _check_words(text, name)
+        # Classic Mac files end lines with a lone CR; blocks are found in a same-length copy
+        # where it is a line feed, so offsets stay valid in the text as written.
+        lines = _LONE_CR.sub("\n", text)
         # Markdown '#' headings are recognised in plain text too: candidates paste them there.
-        blocks = sorted(_text_blocks(text, markdown=True), key=lambda b: b.start)
+        found = itertools.islice(_text_blocks(lines, markdown=True), 2 * MAX_PARAGRAPHS + 2)
+        blocks = sorted(found, key=lambda b: b.start)
     if not any(text[b.start : b.end].strip() for b in blocks):
         raise InputError("is empty: there is no text to assess", name)
     if fmt != "txt" and fmt != "md":
         _check_words(text, name)
+    _check_units(text, blocks, name)
     text = _replace_controls(text, name, warnings)
     return SourceText(
         name=name,
@@ -270,6 +228,30 @@ def _check_words(text: str, name: str) -> None:
             )
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
+_SENTENCE_UNITS = re.compile(r"[.!?\u2026;:]+(?=\s|$)|[\r\n\u2028\u2029]+")
+
+
+def _check_units(text: str, blocks: list[Block], name: str) -> None:
+    """Refuse more paragraphs or (estimated) sentences than analysis is bounded for.
+
+    Counted before spaCy runs, and no further than the bound, so refusing costs little.
+    """
+    if len(blocks) > MAX_PARAGRAPHS:
+        raise InputError(
+            f"has more than {MAX_PARAGRAPHS:,} paragraphs; pksb-reflect reads statements and "
+            "evidence up to that many",
+            name,
+        )
+    for units, _ in enumerate(_SENTENCE_UNITS.finditer(text), start=len(blocks) + 1):
+        if units > MAX_SENTENCES:
+            raise InputError(
+                f"has more than {MAX_SENTENCES:,} sentences or lines; pksb-reflect reads "
+                "statements and evidence up to that many",
+                name,
+            )
+
+
 def _replace_controls(text: str, name: str, warnings: list[str]) -> str:
     text = _CONTROL_SPACES.sub(" ", text)
     found = len(_CONTROLS.findall(text))
@@ -280,79 +262,6 @@ def _replace_controls(text: str, name: str, warnings: list[str]) -> str:
         "each is shown as \ufffd"
     )
     return _CONTROLS.sub("\ufffd", text)
-
-
-def decode_text(data: bytes, name: str, warnings: list[str] | None = None) -> tuple[str, str]:
-    """Decode text bytes: BOMs first, then UTF-8, BOM-less UTF-16, and cp1252 as a fallback.
-
-    Text that is UTF-8 but for a few bad bytes is read as UTF-8 with those bytes replaced, and
-    `warnings` (when given) says so; Windows-1252 is tried only for text that is not UTF-8.
-    """
-    notes: list[str] = warnings if warnings is not None else []
-    if data.startswith(b"\xef\xbb\xbf"):
-        return _checked(data[3:].decode("utf-8", errors="strict"), name), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return _checked(data.decode("utf-16"), name), "utf-16"
-        except UnicodeDecodeError:
-            raise InputError("is not valid UTF-16 text despite its byte-order mark", name) from None
-    guess = _utf16_without_bom(data)
-    if guess:
-        try:
-            return _checked(data.decode(guess), name), guess
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in data[:65536]:
-        raise InputError("looks like binary data, not text", name)
-    try:
-        return _checked(data.decode("utf-8"), name), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    replaced = data.decode("utf-8", errors="replace")
-    bad = replaced.count("\ufffd") - data.count("\ufffd".encode())
-    multibyte = len(_UTF8_MULTIBYTE.findall(data[:1_000_000]))
-    if multibyte and bad <= multibyte:
-        notes.append(
-            f"{name}: is UTF-8 but for {bad} invalid byte{'s' if bad != 1 else ''}, "
-            "each shown as \ufffd"
-        )
-        return _checked(replaced, name), "utf-8"
-    try:
-        return _checked(data.decode("cp1252"), name), "cp1252"
-    except UnicodeDecodeError:
-        pass
-    if bad <= max(1, len(data) // 1000):
-        notes.append(
-            f"{name}: has {bad} byte{'s' if bad != 1 else ''} that are not valid UTF-8, "
-            "each shown as \ufffd"
-        )
-        return _checked(replaced, name), "utf-8"
-    raise InputError("is not text in a supported encoding (UTF-8, UTF-16 or Windows-1252)", name)
-
-
-def _utf16_without_bom(data: bytes) -> str | None:
-    """Mostly-ASCII UTF-16 has a zero byte in every other position."""
-    sample = data[:4000]
-    if len(sample) < 4 or len(sample) % 2:
-        return None
-    even_zeros = sample[0::2].count(0) / (len(sample) / 2)
-    odd_zeros = sample[1::2].count(0) / (len(sample) / 2)
-    if odd_zeros > 0.4 and even_zeros < 0.05:
-        return "utf-16-le"
-    if even_zeros > 0.4 and odd_zeros < 0.05:
-        return "utf-16-be"
-    return None
-
-
-def _checked(text: str, name: str) -> str:
-    """Refuse binary data that happened to decode: text has almost no control characters."""
-    if "\x00" in text:
-        raise InputError("looks like binary data, not text", name)
-    sample = text[:20000]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f\v")
-    if sample and controls / len(sample) > 0.01:
-        raise InputError("looks like binary data, not text", name)
-    return text
 
 
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
@@ -451,6 +360,7 @@ def _guard_zip(data: bytes, name: str) -> zipfile.ZipFile:
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 
 
 def _paragraph_text(element: object) -> str:
@@ -460,7 +370,8 @@ def _paragraph_text(element: object) -> str:
         if node.tag == f"{_W}delText":
             continue
         # Text moved away (w:moveFrom) is gone once changes are accepted; w:moveTo keeps it.
-        if next(node.iterancestors(f"{_W}moveFrom", f"{_W}del"), None) is not None:
+        # A text box is stored twice, for new Word (mc:Choice) and old (mc:Fallback): read once.
+        if next(node.iterancestors(f"{_W}moveFrom", f"{_W}del", _MC_FALLBACK), None) is not None:
             continue
         if node.tag == f"{_W}t":
             parts.append(node.text or "")
@@ -521,17 +432,24 @@ def _docx_text(document: object, name: str, warnings: list[str]) -> tuple[str, l
         pieces.append(text)
         pos += len(text)
 
-    styles = {
-        p._p: p.style.name if p.style is not None else ""
-        for p in document.paragraphs  # type: ignore[attr-defined]
+    # Style names by id, looked up once: asking python-docx for each paragraph's style
+    # searches the styles part every time, which 100,000 paragraphs make minutes of work.
+    names = {
+        style.style_id: style.name or ""
+        for style in document.styles  # type: ignore[attr-defined]
     }
     for child in body.iterchildren():
+        if len(blocks) > MAX_PARAGRAPHS:  # enough to refuse it: read no further
+            break
         if child.tag == f"{_W}p":
-            style = styles.get(child, "") or ""
+            style_id = child.find(f"{_W}pPr/{_W}pStyle")
+            style = names.get(style_id.get(f"{_W}val"), "") if style_id is not None else ""
             level = _heading_level(style)
             add("heading" if level else "paragraph", _paragraph_text(child), level)
         elif child.tag == f"{_W}tbl":
             for row in child.iter(f"{_W}tr"):
+                if len(blocks) > MAX_PARAGRAPHS:
+                    break
                 cells = [
                     " ".join(_paragraph_text(p).strip() for p in cell.iter(f"{_W}p")).strip()
                     for cell in row.iter(f"{_W}tc")
@@ -549,13 +467,15 @@ def _heading_level(style: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+_PDF_ENCRYPT = re.compile(rb"/Encrypt\s+(?:\d+\s+\d+\s+R|<<)")
+
+
 def _read_pdf(
     data: bytes, name: str, warnings: list[str], budget: TimeBudget | None = None
 ) -> tuple[str, list[Block]]:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
@@ -580,9 +500,12 @@ def _read_pdf(
             texts.append(page.extract_text() or "")
     except InputError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-        raise InputError(f"is not a readable PDF ({type(exc).__name__})", name) from None
     except Exception as exc:  # pypdf raises a wide range on damaged files
+        if _PDF_ENCRYPT.search(data[-65536:]) or _PDF_ENCRYPT.search(data[:65536]):
+            # AES-256 needs a crypto library we do not ship; pypdf fails while opening it.
+            raise InputError(
+                "is an encrypted PDF; save an unprotected copy and try again", name
+            ) from None
         raise InputError(f"is not a readable PDF ({type(exc).__name__})", name) from None
     if not any(t.strip() for t in texts):
         raise InputError(

@@ -1,13 +1,21 @@
-"""Writing reports: atomically (temporary file, then rename) and never over a file unasked."""
+"""Writing reports: atomically (temporary file, then rename) and never over a file unasked.
+
+Never over an input of the run either (the statement, evidence, self-assessment, CPD log or
+anything inside an input folder), and never over anything that is not a regular file (a device,
+a FIFO), with or without `force`.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from pksb_reflect.errors import OutputError, display_name
+from pksb_reflect.io.files import is_inside, real_path
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -17,16 +25,33 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _protected(target: Path, original: Path) -> bool:
+    """True when writing `target` would replace the input `original` or a file inside it."""
+    if _same_file(target, original):
+        return True
+    if original.is_dir():
+        return is_inside(real_path(target), real_path(original))
+    return False
+
+
 def _checked_target(
     path: str | Path, force: bool, protect: Iterable[str | Path]
 ) -> tuple[Path, Path, str]:
     target = Path(path)
     shown = display_name(str(target))
     for original in protect:
-        if str(original) != "-" and _same_file(target, Path(original)):
-            raise OutputError("is an input file; choose another path for the report", shown)
+        if str(original) != "-" and _protected(target, Path(original)):
+            raise OutputError(
+                "is an input file of this run; choose another path for the report", shown
+            )
     if target.is_dir():
         raise OutputError("is a folder, not a file", shown)
+    try:
+        mode = target.stat().st_mode if target.exists() else None
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):  # /dev/null, a FIFO: never replaced
+        raise OutputError("is not a regular file; reports are written only to files", shown)
     if (target.exists() or target.is_symlink()) and not force:
         raise OutputError("already exists; pass --force to overwrite it", shown)
     folder = target.parent if str(target.parent) else Path(".")
@@ -87,3 +112,23 @@ def write_report(
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return target
+
+
+def write_stdout(content: str) -> None:
+    """Write a report to standard output, for applications: a full disk is an OutputError.
+
+    On failure standard output is pointed at the null device, so the unwritten rest is not
+    retried (and reported again) when the interpreter exits. A closed pipe (`| head`) is left
+    to the caller as BrokenPipeError.
+    """
+    try:
+        sys.stdout.write(content)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+        reason = exc.strerror or type(exc).__name__
+        raise OutputError(f"cannot be written ({reason})", "standard output") from None
