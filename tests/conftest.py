@@ -43,7 +43,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     import pksb_reflect
 
     where = Path(pksb_reflect.__file__).resolve()
-    if REPO in where.parents:
+    if REPO / "pksb_reflect" in where.parents:
         raise pytest.UsageError(
             f"CI imports pksb_reflect from the checkout ({where}), not the installed package"
         )

@@ -372,8 +372,8 @@ def test_component_is_found_by_name_in_a_fresh_process() -> None:
 
     import pksb_reflect
 
-    checkout = Path(__file__).resolve().parent.parent
-    if checkout in Path(pksb_reflect.__file__).resolve().parents:
+    source = Path(__file__).resolve().parent.parent / "pksb_reflect"
+    if source in Path(pksb_reflect.__file__).resolve().parents:
         pytest.skip("pksb-reflect runs from its source checkout: no entry points are installed")
     code = (
         "import spacy, sys\n"
