@@ -11,7 +11,7 @@ from pksb_reflect.analysis.audit import audit_pksb, read_audit
 from pksb_reflect.analysis.mapping import map_document
 from pksb_reflect.api import read_statement
 from pksb_reflect.errors import InputError
-from pksb_reflect.framework import data_dir
+from pksb_reflect.framework import data_dir, load_framework
 from pksb_reflect.runtime import default_runtime
 
 RUNTIME = default_runtime()
@@ -161,3 +161,13 @@ def test_gaps_sorted_and_traced(tmp_path: Path) -> None:
     records = report.gaps[1]
     assert not records.addressed and "6" in report.unaddressed
     assert report.no_comment == ["6", "7"]
+
+
+def test_audit_accepts_skills_as_the_report_prints_them() -> None:
+    from pksb_reflect.analysis.audit import resolve_id
+
+    skill = next(s for a in load_framework("2021").areas for s in a.skills if " and " in s.name)
+    assert resolve_id(f"{skill.id} {skill.name}", "2021").id == skill.id
+    assert resolve_id(skill.name.replace(" and ", " & ").upper(), "2021").id == skill.id
+    with pytest.raises(ValueError, match="unknown PKSB skill"):
+        resolve_id(f"{skill.id} a name that is not this skill's", "2021")
