@@ -7,10 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from support import EXAMPLES
 
 from pksb_reflect.api import assess
 from pksb_reflect.render import render
-from tests.conftest import EXAMPLES
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = [

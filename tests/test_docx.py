@@ -8,12 +8,12 @@ from pathlib import Path
 import docx
 import pytest
 from docx.oxml.ns import qn
+from support import EXAMPLES
 
 from pksb_reflect.api import assess
 from pksb_reflect.errors import InputError
 from pksb_reflect.render.docx import AUTHOR, render_bytes
 from pksb_reflect.results import Assessment
-from tests.conftest import EXAMPLES
 
 EXTRA = "I agreed the plan with Sarah Jones and could be reached on 020 7946 0018 while it ran."
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from support import EXAMPLES
 
 from pksb_reflect.api import AssessOptions, assess_many
 from pksb_reflect.judgement.feedback import build_feedback, feedback_for
 from pksb_reflect.judgement.models import Feedback
 from pksb_reflect.results import Assessment
-from tests.conftest import EXAMPLES
 
 
 @pytest.fixture(scope="module")

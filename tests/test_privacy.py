@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from support import EXAMPLES
 
 from pksb_reflect.analysis.privacy import PrivacyFinding, nhs_check_digit_ok
 from pksb_reflect.api import assess
 from pksb_reflect.render import render
 from pksb_reflect.results import Assessment
-from tests.conftest import EXAMPLES
 
 # Our own writing. 943 476 5919 is the NHS's published example of a valid number.
 DRAFT = (

@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+from support import EXAMPLES
 
 from pksb_reflect.api import assess
 from pksb_reflect.cli import main
 from pksb_reflect.render import REGISTRY, render
 from pksb_reflect.render.markdown import md_escape
 from pksb_reflect.results import Assessment
-from tests.conftest import EXAMPLES
 
 HOSTILE = [
     "<script>alert(1)</script>",

@@ -10,10 +10,10 @@ from pathlib import Path
 import docx
 import pytest
 from click.testing import CliRunner
+from support import EXAMPLES
 
 from pksb_reflect.apps.serve import create_app
 from pksb_reflect.cli import cli
-from tests.conftest import EXAMPLES
 
 starlette_testclient = pytest.importorskip("starlette.testclient")
 BASE = "http://127.0.0.1:8765"

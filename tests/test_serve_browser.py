@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import EXAMPLES
+from support import EXAMPLES
 
 REPO = Path(__file__).resolve().parent.parent
 SHOT = os.environ.get("PKSB_REFLECT_SCREENSHOT")  # set to write the README's screenshot
