@@ -113,6 +113,22 @@ class Framework(_Strict):
     def has(self, item_id: str) -> bool:
         return any(item_id == a.id or any(item_id == s.id for s in a.skills) for a in self.areas)
 
+    def id_named(self, name: str) -> str | None:
+        """The area or skill with this name, compared without case or punctuation and with
+        '&' read as 'and' ("Literacies & Learning"); None when none has it."""
+        wanted = _name_key(name)
+        for area in self.areas:
+            if _name_key(area.name) == wanted:
+                return area.id
+            for skill in area.skills:
+                if _name_key(skill.name) == wanted:
+                    return skill.id
+        return None
+
+
+def _name_key(name: str) -> str:
+    return " ".join(re.sub(r"[^\w&]+", " ", name.lower()).replace("&", " and ").split())
+
 
 class Crosswalk(_Strict):
     """How the areas of the 2014 framework correspond to the areas of the 2021 revision."""

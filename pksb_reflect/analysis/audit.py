@@ -307,31 +307,14 @@ def resolve_id(cited: str, framework: str, source_version: str | None = None) ->
 
 def _find(fw: Any, text: str) -> str | None:
     """An id, a name, or an id followed by its name as the report prints it ("8.4 Teaching
-    and training delivery"); names compared without case, with '&' read as 'and'."""
+    and training delivery")."""
     if fw.has(text):
-        return text
-    by_name = _by_name(fw, text)
+        return str(text)
+    by_name: str | None = fw.id_named(text)
     if by_name is not None:
         return by_name
     number, _, rest = text.partition(" ")
-    if fw.has(number) and _by_name(fw, rest) == number:
-        return str(number)
-    return None
-
-
-def _name_key(name: str) -> str:
-    return " ".join(re.sub(r"[^\w&]+", " ", name.lower()).replace("&", " and ").split())
-
-
-def _by_name(fw: Any, text: str) -> str | None:
-    wanted = _name_key(text)
-    for area in fw.areas:
-        if _name_key(area.name) == wanted:
-            return str(area.id)
-        for skill in area.skills:
-            if _name_key(skill.name) == wanted:
-                return str(skill.id)
-    return None
+    return str(number) if fw.has(number) and fw.id_named(rest) == number else None
 
 
 def _resolved(cited: str, item_id: str, fw: Any) -> ResolvedId:
