@@ -169,6 +169,13 @@ class Route(_Strict):
     expects_areas: list[str] = Field(
         description="Framework elements the criteria expect a statement to touch (2021 ids)."
     )
+    expects_every_kind: bool = Field(
+        default=True,
+        description=(
+            "Whether a statement is expected to show every kind of reflection (feeling, "
+            "perspective...); a 250-word revalidation statement is not."
+        ),
+    )
 
 
 class Routes(_Strict):

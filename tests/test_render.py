@@ -156,3 +156,20 @@ def test_portfolio_findings_are_written_as_sentences_in_every_format() -> None:
         assert "First aid at work refresher" in reval_report
         # Findings are prose, not a dump of field names.
         assert "label_source" not in cert_report and "semantic_threshold" not in reval_report
+
+
+def test_revalidation_is_not_asked_for_every_kind_of_reflection() -> None:
+    from pksb_reflect import assess
+
+    text = (
+        "This year I moved our induction online. The first sessions felt flat, and the "
+        "feedback showed students wanted examples from their own subjects. I now open each "
+        "session with a search from the student's own reading list."
+    )
+    for route, shown in (("revalidation", False), ("chartership", True)):
+        assessment = assess(text, route)
+        assert (
+            assessment.reflection is not None and assessment.reflection.document.missing_categories
+        )
+        for fmt in ("text", "markdown"):
+            assert ("Not yet present" in render(assessment, fmt)) is shown, (route, fmt)

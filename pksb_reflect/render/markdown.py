@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from pksb_reflect.framework import load_route
 from pksb_reflect.render.common import (
     CATEGORY_GLOSS,
     JUDGEMENT_LABEL,
@@ -129,7 +130,7 @@ def _reflection(assessment: Assessment) -> list[str]:
         f"- Reflective sentences: {doc.reflective_share:.0%}",
         f"- What? {b.what} · So what? {b.so_what} · Now what? {b.now_what}",
     ]
-    if doc.missing_categories:
+    if doc.missing_categories and load_route(assessment.route).expects_every_kind:
         out.append(f"- Not yet present: {md_escape(', '.join(doc.missing_categories))}")
     for reason in doc.reasons:
         out.append(f"- {md_escape(reason)}")

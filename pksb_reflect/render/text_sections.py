@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from pksb_reflect.framework import load_route
 from pksb_reflect.judgement.models import short
 from pksb_reflect.render.common import JUDGEMENT_LABEL, feedback_of, part, portfolio_sections
 from pksb_reflect.results import Assessment
@@ -74,7 +75,7 @@ def _reflection(console: Console, assessment: Assessment) -> None:
         f"{doc.reflective_share:.0%} of sentences reflect."
     )
     console.print(f"What? {b.what} · So what? {b.so_what} · Now what? {b.now_what}")
-    if doc.missing_categories:
+    if doc.missing_categories and load_route(assessment.route).expects_every_kind:
         console.print(f"Not yet present: {escape(', '.join(doc.missing_categories))}")
 
 
