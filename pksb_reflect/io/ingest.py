@@ -482,9 +482,9 @@ def _read_pdf(
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             try:
-                unlocked = reader.decrypt("")
+                unlocked = bool(reader.decrypt(""))
             except Exception:
-                unlocked = 0
+                unlocked = False
             if not unlocked:
                 raise InputError(
                     "is an encrypted PDF; save an unprotected copy and try again", name

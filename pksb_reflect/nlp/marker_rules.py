@@ -151,7 +151,7 @@ def _so_is_causal(t: Token) -> bool:
     if head.i < t.i and t.dep_ == "advmod":
         return False  # "I think so", "to do so"
     prev = doc[t.i - 1] if t.i > 0 else None
-    return prev is None or prev.is_punct or prev.lower_ in {"and", "but"} or t.is_sent_start
+    return prev is None or prev.is_punct or prev.lower_ in {"and", "but"} or bool(t.is_sent_start)
 
 
 def _since_is_causal(t: Token) -> bool:

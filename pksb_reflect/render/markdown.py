@@ -7,6 +7,7 @@ Markdown links is shown as written and can never become markup when the report i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from pksb_reflect.framework import load_route
 from pksb_reflect.render.common import (
@@ -156,7 +157,7 @@ def _pksb(assessment: Assessment) -> list[str]:
     return out
 
 
-def _statement(assessment: Assessment, stages: list[str]) -> list[str]:
+def _statement(assessment: Assessment, stages: Sequence[str]) -> list[str]:
     """The statement, paragraph by paragraph, each sentence tagged with its reading."""
     report = part(assessment, "reflection")
     categories = {}

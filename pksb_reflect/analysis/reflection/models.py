@@ -25,8 +25,11 @@ ReflectiveBy = Literal["category", "markers"]
 class CategoryLike(Protocol):
     """What the grader needs of a sentence category (classifier.SentenceCategory fits)."""
 
-    category: str
-    probabilities: Mapping[str, float]
+    @property
+    def category(self) -> str: ...
+
+    @property
+    def probabilities(self) -> Mapping[str, float]: ...
 
 
 class SentenceReflection(BaseModel):
