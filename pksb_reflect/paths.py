@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from pksb_reflect.errors import ModelError
@@ -19,3 +20,12 @@ def bundled(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise ModelError(f"the bundled folder {name!r} is missing; reinstall pksb-reflect")
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MB blocks: how every shipped model file is checked."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -15,6 +15,7 @@ from pksb_reflect import classify_sentences
 from pksb_reflect.analysis.reflection import classifier
 from pksb_reflect.analysis.reflection.classifier import CATEGORIES, load_model
 from pksb_reflect.errors import ModelError, UsageError
+from pksb_reflect.paths import file_sha256
 
 # Sentences written for these tests (not from CEReD), each with the category it must get.
 CLEAR = {
@@ -65,7 +66,7 @@ def test_missing_manifest_is_refused(tmp_path: Path) -> None:
 def test_manifest_hash_matches_shipped_file() -> None:
     manifest = json.loads((classifier.MODEL_DIR / classifier.MANIFEST_FILE).read_text("utf-8"))
     expected = manifest["files"][classifier.MODEL_FILE]["sha256"]
-    assert classifier.file_sha256(classifier.MODEL_DIR / classifier.MODEL_FILE) == expected
+    assert file_sha256(classifier.MODEL_DIR / classifier.MODEL_FILE) == expected
 
 
 def test_probabilities_cover_nine_and_sum_to_one() -> None:

@@ -20,7 +20,6 @@ model card. Deterministic up to the exporter's version.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -33,18 +32,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pksb_reflect.paths import file_sha256  # noqa: E402
+
 OPSET = 17
 ONNX_NAME = "model.onnx"
 DATA_NAME = "model.onnx.data"
 TOKENIZER_NAME = "tokenizer.json"
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def parity_sentences() -> list[str]:
@@ -197,7 +190,7 @@ def main() -> None:
     manifest = {
         "about": "all-MiniLM-L6-v2 as one ONNX graph (BERT + mean pooling + L2), by build.py",
         "files": {
-            name: {"sha256": sha256(HERE / name), "bytes": (HERE / name).stat().st_size}
+            name: {"sha256": file_sha256(HERE / name), "bytes": (HERE / name).stat().st_size}
             for name in (ONNX_NAME, DATA_NAME, TOKENIZER_NAME, "config.json")
         },
         "source": {

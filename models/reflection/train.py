@@ -44,6 +44,7 @@ import data  # noqa: E402
 import numpy as np  # noqa: E402
 
 from pksb_reflect.analysis.reflection import classifier as clf  # noqa: E402
+from pksb_reflect.paths import file_sha256  # noqa: E402
 
 if TYPE_CHECKING:
     from pksb_reflect.nlp.encoder import Encoder
@@ -264,7 +265,7 @@ def main() -> int:
     manifest = {
         "model": "pksb-reflect sentence categories of reflection",
         "files": {
-            clf.MODEL_FILE: {"sha256": clf.file_sha256(weights), "bytes": weights.stat().st_size}
+            clf.MODEL_FILE: {"sha256": file_sha256(weights), "bytes": weights.stat().st_size}
         },
         "categories": list(clf.CATEGORIES),
         "feature_version": clf.FEATURE_VERSION,

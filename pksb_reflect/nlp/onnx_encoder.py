@@ -15,7 +15,6 @@ count so that each batch is padded only to its own longest text.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -27,7 +26,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from pksb_reflect.errors import ModelError
-from pksb_reflect.paths import bundled
+from pksb_reflect.paths import bundled, file_sha256
 
 ONNX_NAME = "model.onnx"
 DATA_NAME = "model.onnx.data"  # the weights, memory-mapped by ONNX Runtime
@@ -57,14 +56,6 @@ def encoder_dir() -> Path:
     return bundled("models") / "encoder"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _stamp_file() -> Path:
     from pksb_reflect.nlp.cache import cache_dir
 
@@ -90,7 +81,7 @@ def check_file(path: Path, expected: str, what: str) -> None:
         known = {}
     if known.get(stamp) == expected:
         return
-    actual = _sha256(path)
+    actual = file_sha256(path)
     if actual != expected:
         raise ModelError(
             f"{path} is not the {what} that pksb-reflect shipped (sha256 {actual[:16]}..., "

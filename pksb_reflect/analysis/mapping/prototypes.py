@@ -24,7 +24,7 @@ from pksb_reflect.analysis.mapping.lexical import LEX_KEYS, LexicalModel
 from pksb_reflect.analysis.mapping.models import BUILD_SETTINGS, BuildSettings, TextKind
 from pksb_reflect.errors import ModelError
 from pksb_reflect.framework import FRAMEWORK_VERSIONS, load_crosswalk, load_framework
-from pksb_reflect.paths import bundled
+from pksb_reflect.paths import bundled, file_sha256
 
 FORMAT = 3
 OTHER_VERSION = {"2021": "2014", "2014": "2021"}
@@ -230,13 +230,10 @@ def verified_file(version: str, folder: Path | None = None) -> Path:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         expected = manifest["files"][name]
         inputs = manifest["inputs"][name]
-        digest = hashlib.sha256()
-        with (folder / name).open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        actual = file_sha256(folder / name)
     except (OSError, ValueError, KeyError) as exc:
         raise ModelError(f"the PKSB mapper's model {folder / name} is missing; {rebuild}") from exc
-    if digest.hexdigest() != expected:
+    if actual != expected:
         raise ModelError(f"{folder / name} does not match its sha256 in manifest.json; {rebuild}")
     if inputs != inputs_digest(framework_texts(version)):
         raise ModelError(

@@ -20,7 +20,6 @@ Everything is numpy: no scikit-learn or torch is needed to classify. The weights
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -34,7 +33,7 @@ from pydantic import BaseModel
 
 from pksb_reflect.errors import ModelError
 from pksb_reflect.nlp.encoder import EMBEDDING_DIM
-from pksb_reflect.paths import bundled
+from pksb_reflect.paths import bundled, file_sha256
 
 if TYPE_CHECKING:
     from pksb_reflect.analysis.segment import SegmentedDocument
@@ -215,15 +214,6 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class ReflectionModel:
