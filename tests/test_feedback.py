@@ -185,3 +185,23 @@ def test_rules_refuse_a_bad_pattern_and_an_unknown_demand() -> None:
     unknown["routes"]["chartership"] = {**data["routes"]["chartership"], "wider": ["nope"]}
     with pytest.raises(pydantic.ValidationError, match="unknown demand"):
         FeedbackRules.model_validate(unknown)
+
+
+def test_points_are_distinct_and_agree_with_the_rest_of_the_report(
+    drafts: dict[str, Assessment],
+) -> None:
+    for assessment in drafts.values():
+        fb = assessment.feedback
+        assert fb is not None
+        titles = [p.title for p in fb.priorities] + [p.title for p in fb.strengths]
+        assert len(titles) == len(set(titles))
+        levels = {n.paragraph_number: n.level for n in fb.paragraphs}
+        for point in fb.priorities:
+            if "add the So what?" in point.title:  # never said of a reflective paragraph
+                assert point.paragraph_number is not None
+                assert (levels[point.paragraph_number] or 1) < 2
+        for point in fb.strengths:
+            assert "enjoyed" not in (point.quote.text if point.quote else "")
+            if point.title == "A clear PKSB focus":
+                named = point.detail.replace(";", ",").rstrip(".").split(", ")
+                assert len(named) == len(set(named))
