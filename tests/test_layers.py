@@ -13,7 +13,7 @@ import pksb_reflect
 
 ORDER = ("base", "io", "nlp", "analysis", "judgement", "results", "render", "runtime", "api")
 ORDER += ("apps", "cli")
-BASE = {"errors", "paths", "limits", "framework"}
+BASE = {"errors", "paths", "patterns", "limits", "framework"}
 PACKAGE = Path(pksb_reflect.__file__).resolve().parent
 # Installed, the bundled data and models (with their build scripts) sit inside the package.
 DATA = {"models", "pksb_data"}

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pksb_reflect.framework import ROUTE_IDS, data_dir
+from pksb_reflect.patterns import check_patterns
 
 CRITERION_IDS = ("personal", "organisational", "wider")
 KEEP_ROLES = (
@@ -31,15 +32,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _compile(patterns: list[str]) -> list[str]:
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from None
-    return patterns
-
-
 class Demand(_Strict):
     """One thing a criterion asks for, in the candidate's terms."""
 
@@ -47,7 +39,11 @@ class Demand(_Strict):
     advice: str = Field(min_length=3)
     patterns: list[str] = Field(min_length=1)
 
-    _check = field_validator("patterns")(_compile)
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        check_patterns(value)
+        return value
 
     def compiled(self) -> list[re.Pattern[str]]:
         return [re.compile(p, re.IGNORECASE) for p in self.patterns]
@@ -92,7 +88,7 @@ class Roles(_Strict):
             if unknown:
                 raise ValueError(f"unknown {kind} role(s): {', '.join(sorted(unknown))}")
             for patterns in table.values():
-                _compile(patterns)
+                check_patterns(patterns)
         return self
 
 

@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pksb_reflect.paths import bundled
+from pksb_reflect.patterns import check_patterns
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -59,11 +60,7 @@ class NegationLexicon(BaseModel):
     )
     @classmethod
     def _patterns_compile(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"bad pattern {pattern!r}: {exc}") from exc
+        check_patterns(value)
         return value
 
 

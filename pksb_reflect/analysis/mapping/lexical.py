@@ -27,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pksb_reflect.paths import bundled
+from pksb_reflect.patterns import check_patterns
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _SPACES = re.compile(r"\s\s+")
@@ -135,11 +136,7 @@ class CueLexicon(BaseModel):
                     raise ValueError(f"unknown area id {area!r} (not in PKSB {version})")
             if not patterns:
                 raise ValueError(f"area {area!r} has no cues")
-            for pattern in patterns:
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    raise ValueError(f"bad pattern {pattern!r} for {area!r}: {exc}") from exc
+            check_patterns(patterns, repr(area))
         return value
 
 
