@@ -43,6 +43,7 @@ import numpy as np  # noqa: E402
 
 from pksb_reflect.analysis.reflection import classifier as clf  # noqa: E402
 from pksb_reflect.analysis.reflection import report as grader  # noqa: E402
+from pksb_reflect.analysis.segment import SegmentedDocument  # noqa: E402
 from pksb_reflect.runtime import Runtime  # noqa: E402
 
 PREVIOUS_REV = "5fd10a5"  # the CEReD-only model and the grader before issue 13
@@ -226,19 +227,23 @@ def grade_all(
     ]
     out = []
     for segmented in segment_many(sources, runtime.nlp):
-        sents = segmented.outline.sentences
-        texts = [s.text for s in sents]
-        contexts = []
-        for i, s in enumerate(sents):
-            before = texts[i - 1] if i > 0 and sents[i - 1].paragraph == s.paragraph else ""
-            after = (
-                texts[i + 1] if i + 1 < len(sents) and sents[i + 1].paragraph == s.paragraph else ""
-            )
-            contexts.append(" ".join(t for t in (before, s.text, after) if t))
-        cats = clf.classify(model, texts, clf.context_embeddings(texts, contexts, runtime.encoder))
-        report = module.analyse_reflection(segmented, cats)
+        report = module.analyse_reflection(segmented, categories(segmented, model, runtime))
         out.append((report.document.level, [p.level for p in report.paragraphs]))
     return out
+
+
+def categories(
+    segmented: SegmentedDocument, model: clf.ReflectionModel, runtime: Runtime
+) -> list[clf.SentenceCategory]:
+    """Each sentence's category, with the sentences beside it in its paragraph as context."""
+    sents = segmented.outline.sentences
+    texts = [s.text for s in sents]
+    contexts = []
+    for i, s in enumerate(sents):
+        before = texts[i - 1] if i > 0 and sents[i - 1].paragraph == s.paragraph else ""
+        after = texts[i + 1] if i + 1 < len(sents) and sents[i + 1].paragraph == s.paragraph else ""
+        contexts.append(" ".join(t for t in (before, s.text, after) if t))
+    return clf.classify(model, texts, clf.context_embeddings(texts, contexts, runtime.encoder))
 
 
 def depth_report(docs: list[dict], new: list[tuple], old: list[tuple]) -> None:

@@ -55,17 +55,9 @@ def sentence_reflections(docs: list[dict], model_dir: Path | None) -> list[list]
     ]
     out = []
     for segmented in segment_many(sources, runtime.nlp):
-        sents = segmented.outline.sentences
-        texts = [s.text for s in sents]
-        contexts = []
-        for i, s in enumerate(sents):
-            before = texts[i - 1] if i > 0 and sents[i - 1].paragraph == s.paragraph else ""
-            after = (
-                texts[i + 1] if i + 1 < len(sents) and sents[i + 1].paragraph == s.paragraph else ""
-            )
-            contexts.append(" ".join(t for t in (before, s.text, after) if t))
-        cats = clf.classify(model, texts, clf.context_embeddings(texts, contexts, runtime.encoder))
-        out.append(grader._sentence_reflections(segmented, cats))
+        out.append(
+            grader._sentence_reflections(segmented, ev.categories(segmented, model, runtime))
+        )
     return out
 
 

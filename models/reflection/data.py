@@ -29,6 +29,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -109,12 +110,7 @@ def bank(folder: Path, split: str | None = None) -> list[dict]:
     """Sentence-bank rows (optionally one split), with the "I now ..." conflict resolved."""
     path = _need(folder / "sentences.jsonl", "the reflective-sentences bank")
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        item = json.loads(line)
-        if split is not None and item["split"] != split:
-            continue
+    for item in _items(path, split):
         label = item["category"]
         if label == "Experience" and _CHANGE_MADE.search(item.get("why", "")):
             label = "Intention"
@@ -134,6 +130,15 @@ def bank(folder: Path, split: str | None = None) -> list[dict]:
     return rows
 
 
+def _items(path: Path, split: str | None) -> Iterator[dict]:
+    """The JSON lines of a dataset file, only those of `split` when one is given."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            if split is None or item["split"] == split:
+                yield item
+
+
 def _norm(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
@@ -146,12 +151,7 @@ def statements(folder: Path, split: str | None = None) -> list[dict]:
     """
     path = _need(folder / "labels.jsonl", "the labelled statements")
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        item = json.loads(line)
-        if split is not None and item["split"] != split:
-            continue
+    for item in _items(path, split):
         starts = [_norm(p["start"]) for p in item["paragraphs"]]
         paragraphs = [
             {"level": p["level"], "criterion": p.get("criterion"), "sentences": []}
